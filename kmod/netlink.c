@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sluice: the generic-netlink family. The attribute policies here are the
+ * validating half of uapi/linux/sluice.h; the handlers of each object live
+ * in the file that owns the object (service.c, ingress.c) and are listed in
+ * sluice_genl_ops below.
+ *
+ * Validation is strict everywhere (the family is new, so every command is
+ * at or past resv_start_op): unknown attributes, wrong types and wrong
+ * lengths are refused by the core with an extended-ACK message naming the
+ * attribute, before any handler runs.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/module.h>
+#include <linux/socket.h>
+#include <net/genetlink.h>
+#include <linux/sluice.h>
+
+#include "sluice.h"
+
+static const struct nla_policy sluice_stats_policy[SLUICE_STATS_A_MAX + 1] = {
+	[SLUICE_STATS_A_CONNS_LIVE]	= { .type = NLA_U32 },
+	[SLUICE_STATS_A_CONNS_TOTAL]	= { .type = NLA_U64 },
+	[SLUICE_STATS_A_OVERFLOWS]	= { .type = NLA_U64 },
+	[SLUICE_STATS_A_NO_BACKEND]	= { .type = NLA_U64 },
+};
+
+const struct nla_policy sluice_svc_policy[SLUICE_SVC_A_MAX + 1] = {
+	[SLUICE_SVC_A_PROTO]	  = NLA_POLICY_MAX(NLA_U8, 255),
+	[SLUICE_SVC_A_FAMILY]	  = { .type = NLA_U16 },
+	[SLUICE_SVC_A_ADDR]	  = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+	[SLUICE_SVC_A_PORT]	  = NLA_POLICY_MIN(NLA_U16, 1),
+	[SLUICE_SVC_A_SCHED]	  = NLA_POLICY_MAX(NLA_U8, __SLUICE_SCHED_MAX - 1),
+	[SLUICE_SVC_A_BALANCE]	  = { .type = NLA_U32 },
+	[SLUICE_SVC_A_AFFINITY]	  = NLA_POLICY_MAX(NLA_U8, __SLUICE_AFFINITY_MAX - 1),
+	[SLUICE_SVC_A_SEED]	  = { .type = NLA_U32 },
+	[SLUICE_SVC_A_TABLE_SIZE] = { .type = NLA_U32 },
+	[SLUICE_SVC_A_ON_DELETE]  = NLA_POLICY_MAX(NLA_U8, __SLUICE_ON_DELETE_MAX - 1),
+	[SLUICE_SVC_A_BACKENDS_NUM] = { .type = NLA_REJECT },
+	[SLUICE_SVC_A_STATS]	  = { .type = NLA_REJECT },
+};
+
+const struct nla_policy sluice_be_policy[SLUICE_BE_A_MAX + 1] = {
+	[SLUICE_BE_A_FAMILY]	= { .type = NLA_U16 },
+	[SLUICE_BE_A_ADDR]	= NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+	[SLUICE_BE_A_PORT]	= NLA_POLICY_MIN(NLA_U16, 1),
+	[SLUICE_BE_A_WEIGHT]	= NLA_POLICY_MAX(NLA_U32, 65535),
+	[SLUICE_BE_A_STATS]	= { .type = NLA_REJECT },
+};
+
+const struct nla_policy sluice_cg_policy[SLUICE_CG_A_MAX + 1] = {
+	[SLUICE_CG_A_ID]		= { .type = NLA_U64 },
+	[SLUICE_CG_A_PATH]		= { .type = NLA_REJECT },
+	[SLUICE_CG_A_PARENT_ID]		= { .type = NLA_REJECT },
+	[SLUICE_CG_A_RATE]		= { .type = NLA_U64 },
+	[SLUICE_CG_A_BURST]		= { .type = NLA_U32 },
+	[SLUICE_CG_A_WEIGHT]		= NLA_POLICY_RANGE(NLA_U32, 1, 10000),
+	[SLUICE_CG_A_MODE]		= NLA_POLICY_MAX(NLA_U8, __SLUICE_CG_MODE_MAX - 1),
+	[SLUICE_CG_A_MARK_THRESH]	= { .type = NLA_U32 },
+	[SLUICE_CG_A_DROP_THRESH]	= { .type = NLA_U32 },
+	[SLUICE_CG_A_STATS]		= { .type = NLA_REJECT },
+	[SLUICE_CG_A_SHARE_RATE]	= { .type = NLA_REJECT },
+};
+
+static const struct nla_policy sluice_policy[SLUICE_A_MAX + 1] = {
+	[SLUICE_A_VERSION]	= { .type = NLA_REJECT },
+	[SLUICE_A_FEATURES]	= { .type = NLA_REJECT },
+	[SLUICE_A_FEATURE]	= { .type = NLA_REJECT },
+	[SLUICE_A_SERVICE]	= NLA_POLICY_NESTED(sluice_svc_policy),
+	[SLUICE_A_BACKEND]	= NLA_POLICY_NESTED(sluice_be_policy),
+	[SLUICE_A_CGROUP]	= NLA_POLICY_NESTED(sluice_cg_policy),
+	[SLUICE_A_UNATTRIBUTED]	= { .type = NLA_REJECT },
+};
+
+/* What this build of the module can do, reported by GET_VERSION. */
+static const char *const sluice_features[] = {
+	"genl-v1",
+};
+
+/* Start a reply (or an event, with @info NULL) carrying @cmd. */
+void *sluice_genl_put(struct sk_buff *skb, const struct genl_info *info,
+		      u8 cmd, int flags)
+{
+	if (info)
+		return genlmsg_put(skb, info->snd_portid, info->snd_seq,
+				   &sluice_genl_family, flags, cmd);
+	return genlmsg_put(skb, 0, 0, &sluice_genl_family, flags, cmd);
+}
+
+static int sluice_nl_get_version(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+	size_t i;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	hdr = sluice_genl_put(msg, info, SLUICE_CMD_GET_VERSION, 0);
+	if (!hdr)
+		goto nla_put_failure;
+
+	if (nla_put_string(msg, SLUICE_A_VERSION, SLUICE_VERSION))
+		goto nla_put_failure;
+
+	nest = nla_nest_start(msg, SLUICE_A_FEATURES);
+	if (!nest)
+		goto nla_put_failure;
+	for (i = 0; i < ARRAY_SIZE(sluice_features); i++)
+		if (nla_put_string(msg, SLUICE_A_FEATURE, sluice_features[i]))
+			goto nla_put_failure;
+	nla_nest_end(msg, nest);
+
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+nla_put_failure:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+/*
+ * Every command needs CAP_NET_ADMIN in the user namespace that owns the
+ * caller's network namespace (GENL_UNS_ADMIN_PERM), reads included: the
+ * tables describe the host's traffic.
+ */
+static const struct genl_ops sluice_genl_ops[] = {
+	{
+		.cmd	= SLUICE_CMD_GET_VERSION,
+		.doit	= sluice_nl_get_version,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static const struct genl_multicast_group sluice_genl_mcgrps[] = {
+	{ .name = SLUICE_GENL_MCGRP_EVENTS },
+};
+
+struct genl_family sluice_genl_family __ro_after_init = {
+	.name		= SLUICE_GENL_NAME,
+	.version	= SLUICE_GENL_VERSION,
+	.maxattr	= SLUICE_A_MAX,
+	.policy		= sluice_policy,
+	.netnsok	= true,
+	.parallel_ops	= false,
+	.module		= THIS_MODULE,
+	.ops		= sluice_genl_ops,
+	.n_ops		= ARRAY_SIZE(sluice_genl_ops),
+	.resv_start_op	= SLUICE_CMD_UNSPEC + 1,
+	.mcgrps		= sluice_genl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(sluice_genl_mcgrps),
+};
+
+int __init sluice_genl_init(void)
+{
+	return genl_register_family(&sluice_genl_family);
+}
+
+void sluice_genl_exit(void)
+{
+	genl_unregister_family(&sluice_genl_family);
+}

@@ -1,0 +1,152 @@
+#!/bin/bash
+# `make check`: the unit tests, then every selftest in QEMU on every
+# supported kernel, then a single closing line "N passed, N failed".
+#
+#   T=name           run only this test (or a comma-separated list)
+#   EXTRA_TESTS=dir  also run every *.sh in dir, like the project's own
+#   KERNELS="..."    the kernels (default: 6.1 6.12 debug)
+#
+# The guest reports on its second serial port (see selftests/init); after
+# the tests its kernel log is checked: a WARNING, BUG, Oops, KASAN, lockdep
+# or kmemleak report, or a module that will not unload, fails the run.
+set -uo pipefail
+
+. "$(dirname "$0")/kernels.sh"
+cd "$SLUICE_TOP"
+
+T=${T:-}
+EXTRA_TESTS=${EXTRA_TESTS:-}
+KERNELS=${KERNELS:-6.1 6.12 debug}
+pass=0 fail=0 skipped=0
+
+result() { # result ok|not ok|skip NAME [DETAILS]
+	case $1 in
+	ok) pass=$((pass + 1)); echo "ok $2" ;;
+	skip) skipped=$((skipped + 1)); echo "ok $2 # SKIP ${3:-}" ;;
+	*) fail=$((fail + 1)); echo "not ok $2${3:+ # $3}" ;;
+	esac
+}
+
+if [ -n "$EXTRA_TESTS" ]; then
+	EXTRA_TESTS=$(cd "$EXTRA_TESTS" && pwd) || { echo "EXTRA_TESTS: no such directory" >&2; exit 2; }
+fi
+
+# Userspace: the CLI, the test tools.
+if ! make -s cli tools >"$SLUICE_BUILD.userspace.log" 2>&1 || grep -qi warning "$SLUICE_BUILD.userspace.log"; then
+	result "not ok" "userspace/build" "CLI or test tools do not build cleanly"
+	sed 's/^/#   /' "$SLUICE_BUILD.userspace.log"
+	echo "$pass passed, $fail failed"
+	exit 1
+fi
+rm -f "$SLUICE_BUILD.userspace.log"
+result ok "userspace/build"
+
+# Unit tests of the scheduler files (userspace, fast).
+if [ -z "$T" ] || [[ ",$T," == *,unit,* ]]; then
+	if [ -f selftests/unit/Makefile ]; then
+		start=$SECONDS
+		while IFS= read -r line; do
+			case $line in
+			"ok unit "*) result ok "unit/${line#ok unit }" ;;
+			"not ok unit "*) result "not ok" "unit/${line#not ok unit }" ;;
+			*) echo "#   $line" ;;
+			esac
+		done < <(make -s -C selftests/unit run 2>&1)
+		echo "# unit: $((SECONDS - start)) s"
+	fi
+fi
+
+tests=${T:-all}
+[ -n "$T" ] && [[ ",$T," == *,unit,* ]] && tests=${T//unit/}
+
+# One kernel: build, boot, collect.
+run_kernel() {
+	local k=$1 dir con res start rc limit=0 f t
+	start=$SECONDS
+	vm_prepare "$k" "$EXTRA_TESTS"
+	rc=$?
+	if [ $rc -eq 2 ]; then
+		result "not ok" "$k/build" "the module does not build without warnings"
+		sed 's/^/#   /' "$VMDIR/build.log" | grep -iE 'warning|error' | head -40
+		return
+	elif [ $rc -ne 0 ]; then
+		result "not ok" "$k/build" "cannot prepare the VM"
+		return
+	fi
+	result ok "$k/build"
+
+	# The VM's time limit: the sum of the selected tests' own limits.
+	for f in selftests/tests/*.sh ${EXTRA_TESTS:+$EXTRA_TESTS/*.sh}; do
+		[ -e "$f" ] || continue
+		t=$(sed -n 's/^# timeout: *\([0-9]*\).*/\1/p' "$f" | head -n1)
+		limit=$((limit + ${t:-300}))
+	done
+	limit=$((limit + 180))
+
+	con=$VMDIR/console.log res=$VMDIR/results.log
+	: >"$res"
+	VM_TIMEOUT=$limit vm_boot "$k" "sluice.tests=$tests" \
+		-serial file:"$con" -serial file:"$res" </dev/null
+	tr -d '\r' <"$res" >"$res.txt"
+
+	local name status secs line
+	while IFS= read -r line; do
+		case $line in
+		"R "*)
+			read -r _ name status secs <<<"$line"
+			case $status in
+			0) result ok "$k/$name" ;;
+			4) result skip "$k/$name" "$(grep "^T $name SKIP" "$res.txt" | head -1 | cut -d' ' -f3-)" ;;
+			137|124) result "not ok" "$k/$name" "timed out after $secs s"
+			   grep "^T $name " "$res.txt" | cut -d' ' -f3- | tail -40 | sed 's/^/#   /' ;;
+			*) result "not ok" "$k/$name" "exit status $status"
+			   grep "^T $name " "$res.txt" | cut -d' ' -f3- | tail -60 | sed 's/^/#   /' ;;
+			esac
+			;;
+		"U "*)
+			read -r _ status line <<<"$line"
+			if [ "$status" = 0 ]; then
+				result ok "$k/unload"
+			else
+				result "not ok" "$k/unload" "the module would not unload: $line"
+			fi
+			;;
+		esac
+	done <"$res.txt"
+
+	if ! grep -q '^E$' "$res.txt"; then
+		result "not ok" "$k/vm" "the VM did not finish (crash or time limit); console tail:"
+		tail -40 "$con" | sed 's/^/#   /'
+	fi
+
+	local bad
+	bad=$(sed -n 's/^K //p' "$res.txt" | grep -E 'WARNING:|BUG:|Oops|KASAN:|UBSAN:|kmemleak:.*leak|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU|general protection fault|Kernel panic|refcount_t:|list_(add|del) corruption')
+	if [ -n "$bad" ]; then
+		result "not ok" "$k/kernel-log" "the kernel log has reports:"
+		sed -n 's/^K //p' "$res.txt" | grep -E -A25 'WARNING:|BUG:|Oops|KASAN:|UBSAN:|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU|general protection fault|Kernel panic|refcount_t:|corruption' | head -120 | sed 's/^/#   /'
+	elif grep -q '^E$' "$res.txt"; then
+		result ok "$k/kernel-log"
+	fi
+	if grep -q '^L ' "$res.txt"; then
+		if grep -q '^L unreferenced object' "$res.txt"; then
+			result "not ok" "$k/kmemleak" "kmemleak reports leaks:"
+			sed -n 's/^L //p' "$res.txt" | head -80 | sed 's/^/#   /'
+		else
+			result ok "$k/kmemleak"
+		fi
+	elif [ "$k" = debug ] && grep -q '^E$' "$res.txt"; then
+		result ok "$k/kmemleak"
+	fi
+	echo "# $k ($KVER): $((SECONDS - start)) s"
+}
+
+for k in $KERNELS; do
+	run_kernel "$k"
+done
+
+if [ "$skipped" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skipped skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ "$fail" -eq 0 ]

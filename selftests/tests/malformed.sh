@@ -1,0 +1,44 @@
+#!/bin/sh
+# Malformed requests get a clear error, and the kernel stays quiet (the
+# runner checks its log after the tests).
+# timeout: 60
+. /selftests/lib.sh
+ensure_module
+
+# Numbers from uapi/linux/sluice.h. The family validates every request
+# against one strict policy, so GET_VERSION serves to send bad attributes.
+CMD_GET_VERSION=1
+A_SERVICE=4 A_BACKEND=5 A_MAX_PLUS=200
+SVC_A_PROTO=1 SVC_A_PORT=4
+
+out=$(sl-genl $CMD_GET_VERSION) || fail "a well-formed request failed: $out"
+
+# An unknown command.
+out=$(sl-genl 200) && fail "unknown command 200 accepted: $out"
+echo "$out" | grep -qE "error (95|22)" || fail "unknown command: $out"
+log "unknown command: $out"
+
+# An attribute of the wrong type: SERVICE must be nested, PORT a u16.
+out=$(sl-genl $CMD_GET_VERSION $A_SERVICE:u32:7) && fail "u32 for a nest accepted: $out"
+echo "$out" | grep -q "error 22" || fail "u32 for a nest: $out"
+log "wrong type: $out"
+out=$(sl-genl $CMD_GET_VERSION $A_SERVICE:nest $SVC_A_PORT:u8:80 end) &&
+	fail "u8 for a u16 accepted: $out"
+echo "$out" | grep -q "error 22" || fail "u8 for a u16: $out"
+echo "$out" | grep -qi "attribute" || fail "no extended ack message for a wrong length: $out"
+log "wrong length: $out"
+
+# An attribute the family does not know.
+out=$(sl-genl $CMD_GET_VERSION $A_MAX_PLUS:u32:1) && fail "unknown attribute accepted: $out"
+echo "$out" | grep -qE "error (22|34)" || fail "unknown attribute: $out"
+log "unknown attribute: $out"
+out=$(sl-genl $CMD_GET_VERSION $A_SERVICE:nest 99:u8:1 end) && fail "unknown nested attribute accepted: $out"
+echo "$out" | grep -qE "error (22|34)" || fail "unknown nested attribute: $out"
+
+# A read-only attribute in a request, garbage bytes as a nest.
+out=$(sl-genl $CMD_GET_VERSION 1:str:x) && fail "read-only VERSION accepted in a request: $out"
+out=$(sl-genl $CMD_GET_VERSION $A_SERVICE:bin:ffffffffffffffff) && fail "garbage nest accepted: $out"
+echo "$out" | grep -q "error" || fail "garbage nest: $out"
+
+# The module still answers.
+sluice version >/dev/null || fail "the module stopped answering"

@@ -1,0 +1,32 @@
+#!/bin/sh
+# `sluice version`, help everywhere, exit statuses.
+# timeout: 60
+. /selftests/lib.sh
+ensure_module
+
+out=$(sluice version) || fail "sluice version failed"
+echo "$out" | grep -qE '^cli [0-9]+\.[0-9]+\.[0-9]+$' || fail "no CLI version in: $out"
+echo "$out" | grep -qE '^module [0-9]+\.[0-9]+\.[0-9]+$' || fail "no module version in: $out"
+mver=$(cat /sys/module/sluice/version)
+echo "$out" | grep -q "^module $mver\$" || fail "module version differs from modinfo's $mver: $out"
+echo "$out" | grep -q '^features .*genl-v1' || fail "no feature list in: $out"
+
+js=$(sluice -j version) || fail "sluice -j version failed"
+[ "$(echo "$js" | jq -r .module)" = "$mver" ] || fail "JSON module version wrong: $js"
+echo "$js" | jq -e '.features | index("genl-v1")' >/dev/null || fail "JSON features wrong: $js"
+# -j may also follow the command
+[ "$(sluice version -j | jq -r .cli)" = "$(echo "$js" | jq -r .cli)" ] || fail "'version -j' differs"
+
+sluice --help | grep -q 'Usage: sluice' || fail "sluice --help"
+sluice version --help | grep -q 'Usage: sluice version' || fail "sluice version --help"
+sluice help >/dev/null || fail "sluice help"
+
+sluice bogus >/dev/null 2>&1; rc=$?
+expect_eq "exit status of an unknown command" "$rc" 2
+expect_fail "unknown command 'bogus'" sluice bogus
+sluice --bogus >/dev/null 2>&1; rc=$?
+expect_eq "exit status of an unknown option" "$rc" 2
+sluice version extra >/dev/null 2>&1; rc=$?
+expect_eq "exit status of an extra argument" "$rc" 2
+sluice >/dev/null 2>&1; rc=$?
+expect_eq "exit status without a command" "$rc" 2

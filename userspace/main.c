@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sluice CLI: entry point, global options and the top-level command table.
+ *
+ * Exit status: 0 success, 1 error (the kernel's message is printed), 2 usage
+ * error.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sluice.h"
+
+struct sl_opts sl_opts;
+
+void sl_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("sluice: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int sl_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("sluice: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'sluice --help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+bool sl_want_help(int argc, char **argv, const char *usage)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help") ||
+		    (i == 0 && !strcmp(argv[i], "help"))) {
+			fputs(usage, stdout);
+			return true;
+		}
+	}
+	return false;
+}
+
+void sl_print_table(FILE *f, const struct sl_cmd *table, const char *prefix)
+{
+	const struct sl_cmd *c;
+
+	for (c = table; c->name; c++)
+		fprintf(f, "  %s %s %s\n      %s\n", prefix, c->name, c->args,
+			c->help);
+}
+
+int sl_dispatch(const struct sl_cmd *table, const char *prefix,
+		int argc, char **argv)
+{
+	const struct sl_cmd *c;
+
+	if (argc < 1)
+		return sl_usage("%s: missing command", prefix);
+	if (!strcmp(argv[0], "help") || !strcmp(argv[0], "-h") ||
+	    !strcmp(argv[0], "--help")) {
+		printf("Usage:\n");
+		sl_print_table(stdout, table, prefix);
+		return EXIT_OK;
+	}
+	for (c = table; c->name; c++)
+		if (!strcmp(c->name, argv[0]))
+			return c->run(argc - 1, argv + 1);
+	return sl_usage("%s: unknown command '%s'", prefix, argv[0]);
+}
+
+static int cmd_help(int argc, char **argv);
+
+static const struct sl_cmd sl_top[] = {
+	{ "version", cmd_version, "", "print the CLI's and the module's versions and the module's features" },
+	{ "help", cmd_help, "", "print this help" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: sluice [-j] COMMAND [ARGS]\n"
+		"\n"
+		"Configure sluice: bounded-load connection balancing and per-cgroup\n"
+		"ingress control. Every command takes --help.\n"
+		"\n"
+		"Options:\n"
+		"  -j, --json     JSON output\n"
+		"  -h, --help     this help\n"
+		"  -V, --version  the CLI's version\n"
+		"\n"
+		"Commands:\n");
+	sl_print_table(f, sl_top, "sluice");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return EXIT_OK;
+}
+
+/* -j may stand anywhere ("sluice show -j"): take it out of argv. */
+static int strip_json_flag(int argc, char **argv)
+{
+	int i, n = 1;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+			sl_opts.json = true;
+		else
+			argv[n++] = argv[i];
+	}
+	argv[n] = NULL;
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	int i;
+
+	argc = strip_json_flag(argc, argv);
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("sluice %s\n", SLUICE_CLI_VERSION);
+			return EXIT_OK;
+		} else {
+			return sl_usage("unknown option '%s'", argv[i]);
+		}
+	}
+	if (i == argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return sl_dispatch(sl_top, "sluice", argc - i, argv + i);
+}

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sluice CLI: generic-netlink plumbing on libnl-3. Resolves the family
+ * (which makes the kernel load the module if needed), asks for extended
+ * ACKs, and turns every error from the kernel into one line for the user:
+ * the kernel's own message when it gave one, else strerror().
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+
+#include "sluice.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+struct talk_state {
+	int err;		/* 0, or -errno from the kernel */
+	bool done;
+	int (*cb)(struct nl_msg *msg, void *arg);
+	void *arg;
+};
+
+static int libnl_errno(int nlerr)
+{
+	switch (-nlerr) {
+	case NLE_PERM:		return -EPERM;
+	case NLE_NOMEM:		return -ENOMEM;
+	case NLE_OBJ_NOTFOUND:	return -ENOENT;
+	case NLE_NOACCESS:	return -EACCES;
+	default:		return -EIO;
+	}
+}
+
+int sl_nl_open(struct sl_nl *nl)
+{
+	int one = 1, err;
+
+	nl->sk = nl_socket_alloc();
+	if (!nl->sk) {
+		sl_err("out of memory");
+		return -ENOMEM;
+	}
+	err = genl_connect(nl->sk);
+	if (err < 0) {
+		sl_err("cannot open a generic netlink socket: %s", nl_geterror(err));
+		goto fail;
+	}
+	/* Ask for the kernel's messages; keep error replies short. */
+	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_EXT_ACK,
+		   &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_CAP_ACK,
+		   &one, sizeof(one));
+
+	nl->family = genl_ctrl_resolve(nl->sk, SLUICE_GENL_NAME);
+	if (nl->family < 0) {
+		sl_err("the sluice kernel module is not loaded and could not be "
+		       "loaded (try 'modprobe sluice'): %s",
+		       nl_geterror(nl->family));
+		err = -ENOENT;
+		goto fail;
+	}
+	return 0;
+fail:
+	nl_socket_free(nl->sk);
+	nl->sk = NULL;
+	return err < 0 && err > -4096 ? libnl_errno(err) : err;
+}
+
+void sl_nl_close(struct sl_nl *nl)
+{
+	if (nl->sk)
+		nl_socket_free(nl->sk);
+	nl->sk = NULL;
+}
+
+struct nl_msg *sl_nl_msg(struct sl_nl *nl, uint8_t cmd, int flags)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (!msg)
+		return NULL;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0,
+			 NLM_F_REQUEST | NLM_F_ACK | flags, cmd,
+			 SLUICE_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/* The extended-ACK message that follows an error, if the kernel sent one. */
+static const char *extack_msg(struct nlmsgerr *e)
+{
+	struct nlmsghdr *hdr = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t off;
+
+	if (!(hdr->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NULL;
+	off = sizeof(*e);
+	if (!(hdr->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(e->msg);
+	if (NLMSG_HDRLEN + off >= hdr->nlmsg_len)
+		return NULL;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX,
+		      (struct nlattr *)((char *)e + off),
+		      hdr->nlmsg_len - NLMSG_HDRLEN - off, NULL) < 0)
+		return NULL;
+	if (!tb[NLMSGERR_ATTR_MSG])
+		return NULL;
+	return nla_get_string(tb[NLMSGERR_ATTR_MSG]);
+}
+
+static const char *errno_hint(int err)
+{
+	switch (err) {
+	case EPERM:
+		return " (CAP_NET_ADMIN is required)";
+	case EOPNOTSUPP:
+		return " (the module does not know this command: is it older than the CLI?)";
+	default:
+		return "";
+	}
+}
+
+static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	struct talk_state *st = arg;
+	const char *m = extack_msg(e);
+
+	(void)who;
+	st->err = e->error;
+	st->done = true;
+	if (e->error) {
+		if (m && *m)
+			sl_err("%s", m);
+		else
+			sl_err("%s%s", strerror(-e->error), errno_hint(-e->error));
+	}
+	return NL_STOP;
+}
+
+static int on_ack(struct nl_msg *msg, void *arg)
+{
+	struct talk_state *st = arg;
+
+	(void)msg;
+	st->done = true;
+	return NL_STOP;
+}
+
+static int on_finish(struct nl_msg *msg, void *arg)
+{
+	struct talk_state *st = arg;
+	struct nlmsghdr *hdr = nlmsg_hdr(msg);
+
+	/* A dump whose objects changed under it: the caller retries. */
+	if (hdr->nlmsg_flags & NLM_F_DUMP_INTR && !st->err)
+		st->err = -EAGAIN;
+	st->done = true;
+	return NL_STOP;
+}
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct talk_state *st = arg;
+
+	if (nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP_INTR)
+		st->err = -EAGAIN;
+	if (st->cb)
+		return st->cb(msg, st->arg);
+	return NL_OK;
+}
+
+int sl_nl_talk(struct sl_nl *nl, struct nl_msg *msg,
+	       int (*cb)(struct nl_msg *msg, void *arg), void *arg)
+{
+	struct talk_state st = { .cb = cb, .arg = arg };
+	struct nl_cb *c;
+	int err;
+
+	c = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!c) {
+		nlmsg_free(msg);
+		sl_err("out of memory");
+		return -ENOMEM;
+	}
+	nl_cb_err(c, NL_CB_CUSTOM, on_error, &st);
+	nl_cb_set(c, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &st);
+	nl_cb_set(c, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &st);
+	nl_cb_set(c, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &st);
+
+	err = nl_send_auto(nl->sk, msg);
+	nlmsg_free(msg);
+	if (err < 0) {
+		sl_err("cannot send the request: %s", nl_geterror(err));
+		nl_cb_put(c);
+		return libnl_errno(err);
+	}
+	while (!st.done) {
+		err = nl_recvmsgs(nl->sk, c);
+		if (err < 0 && !st.done) {
+			sl_err("cannot read the reply: %s", nl_geterror(err));
+			st.err = libnl_errno(err);
+			break;
+		}
+	}
+	nl_cb_put(c);
+	return st.err;
+}
+
+int sl_nl_parse(struct nl_msg *msg, struct nlattr **tb)
+{
+	int err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, SLUICE_A_MAX, NULL);
+
+	if (err < 0)
+		sl_err("malformed reply from the kernel: %s", nl_geterror(err));
+	return err;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sluice CLI: what the command files share. Each object (service, backend,
+ * cgroup, ...) has a file with its own command table; main.c dispatches.
+ */
+#ifndef SLUICE_CLI_H
+#define SLUICE_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+#include <linux/sluice.h>
+
+#define SLUICE_CLI_VERSION "0.1.0"
+
+/* Exit statuses. */
+enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
+
+/* Options that apply to every command. */
+struct sl_opts {
+	bool json;	/* -j: JSON output */
+};
+extern struct sl_opts sl_opts;
+
+/* A command: `sluice <name> ...` or `sluice <object> <name> ...`. */
+struct sl_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *args;	/* synopsis of the arguments */
+	const char *help;	/* one line */
+};
+
+/*
+ * Run the command of @table named by argv[0]. Handles `help`, `--help` and
+ * `-h` at this level: prints the table. @prefix is printed in usage lines
+ * ("sluice service").
+ */
+int sl_dispatch(const struct sl_cmd *table, const char *prefix,
+		int argc, char **argv);
+void sl_print_table(FILE *f, const struct sl_cmd *table, const char *prefix);
+/* True if argv holds -h/--help/help at position 0 (prints @usage). */
+bool sl_want_help(int argc, char **argv, const char *usage);
+
+/* Messages: "sluice: <text>" on stderr. sl_usage() returns EXIT_USAGE. */
+void sl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int sl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- netlink (nl.c) ---- */
+struct sl_nl {
+	struct nl_sock *sk;
+	int family;
+};
+
+/* Connect and resolve the family (loading the module if needed). Prints
+ * the reason and returns -errno on failure. */
+int sl_nl_open(struct sl_nl *nl);
+void sl_nl_close(struct sl_nl *nl);
+/* A request for @cmd, with NLM_F_REQUEST|NLM_F_ACK|@flags. */
+struct nl_msg *sl_nl_msg(struct sl_nl *nl, uint8_t cmd, int flags);
+/*
+ * Send @msg (consumed) and receive until the ack or the end of the dump,
+ * calling @cb for every data message. On an error from the kernel prints
+ * "sluice: <extended ack message or strerror>" and returns -errno.
+ */
+int sl_nl_talk(struct sl_nl *nl, struct nl_msg *msg,
+	       int (*cb)(struct nl_msg *msg, void *arg), void *arg);
+/* The attributes of a reply, parsed into @tb (SLUICE_A_MAX + 1 entries). */
+int sl_nl_parse(struct nl_msg *msg, struct nlattr **tb);
+
+/* ---- JSON output (json.c) ---- */
+void js_begin_obj(void);
+void js_end_obj(void);
+void js_begin_arr(void);
+void js_end_arr(void);
+void js_key(const char *key);
+void js_str(const char *key, const char *val);
+void js_u64(const char *key, uint64_t val);
+void js_i64(const char *key, int64_t val);
+void js_bool(const char *key, bool val);
+void js_double(const char *key, double val);
+void js_end(void);	/* closes the document with a newline */
+
+/* ---- commands ---- */
+int cmd_version(int argc, char **argv);
+
+#endif /* SLUICE_CLI_H */

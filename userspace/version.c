@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sluice CLI: `sluice version`, the CLI's and the module's versions and
+ * the module's feature list.
+ */
+#include <string.h>
+
+#include "sluice.h"
+
+struct version_reply {
+	char version[64];
+	char features[512];
+};
+
+static int version_cb(struct nl_msg *msg, void *arg)
+{
+	struct version_reply *r = arg;
+	struct nlattr *tb[SLUICE_A_MAX + 1], *f;
+	int rem;
+
+	if (sl_nl_parse(msg, tb) < 0)
+		return NL_SKIP;
+	if (tb[SLUICE_A_VERSION])
+		snprintf(r->version, sizeof(r->version), "%s",
+			 nla_get_string(tb[SLUICE_A_VERSION]));
+	if (tb[SLUICE_A_FEATURES]) {
+		nla_for_each_nested(f, tb[SLUICE_A_FEATURES], rem) {
+			size_t len = strlen(r->features);
+
+			if (nla_type(f) != SLUICE_A_FEATURE)
+				continue;
+			snprintf(r->features + len, sizeof(r->features) - len,
+				 "%s%s", len ? " " : "", nla_get_string(f));
+		}
+	}
+	return NL_OK;
+}
+
+int cmd_version(int argc, char **argv)
+{
+	struct version_reply r = { "", "" };
+	struct sl_nl nl;
+	struct nl_msg *msg;
+	int err;
+
+	if (sl_want_help(argc, argv,
+			 "Usage: sluice version\n"
+			 "Print the CLI's version, the loaded module's version and its features.\n"))
+		return EXIT_OK;
+	if (argc)
+		return sl_usage("version: unexpected argument '%s'", argv[0]);
+	if (sl_nl_open(&nl))
+		return EXIT_ERR;
+	msg = sl_nl_msg(&nl, SLUICE_CMD_GET_VERSION, 0);
+	if (!msg) {
+		sl_nl_close(&nl);
+		sl_err("out of memory");
+		return EXIT_ERR;
+	}
+	err = sl_nl_talk(&nl, msg, version_cb, &r);
+	sl_nl_close(&nl);
+	if (err)
+		return EXIT_ERR;
+
+	if (sl_opts.json) {
+		char *save = NULL, *tok;
+
+		js_begin_obj();
+		js_str("cli", SLUICE_CLI_VERSION);
+		js_str("module", r.version);
+		js_key("features");
+		js_begin_arr();
+		for (tok = strtok_r(r.features, " ", &save); tok;
+		     tok = strtok_r(NULL, " ", &save))
+			js_str(NULL, tok);
+		js_end_arr();
+		js_end_obj();
+		js_end();
+	} else {
+		printf("cli %s\nmodule %s\nfeatures %s\n", SLUICE_CLI_VERSION,
+		       r.version, r.features);
+	}
+	return EXIT_OK;
+}
