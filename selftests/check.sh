@@ -85,7 +85,7 @@ run_kernel() {
 
 	con=$VMDIR/console.log res=$VMDIR/results.log
 	: >"$res"
-	VM_TIMEOUT=$limit vm_boot "$k" "sluice.tests=$tests" \
+	VM_TIMEOUT=$limit vm_boot "$k" "sltest.tests=$tests" \
 		-serial file:"$con" -serial file:"$res" </dev/null
 	tr -d '\r' <"$res" >"$res.txt"
 

@@ -24,9 +24,10 @@ ln -s ../run "$root/var/run"
 copy_bin() {
 	local bin=$1 dest=$2 lib
 	install -D -m 0755 "$bin" "$root$dest"
-	ldd "$bin" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
-		[ -e "$root$lib" ] || install -D -m 0755 "$lib" "$root$lib"
-	done
+	{ ldd "$bin" 2>/dev/null || true; } | { grep -o '/[^ ]*' || true; } |
+		while read -r lib; do
+			[ -e "$root$lib" ] || install -D -m 0755 "$lib" "$root$lib"
+		done
 }
 
 # busybox for everything else; the real tools win because they are
@@ -61,6 +62,9 @@ done
 install -m 0755 "$top/selftests/init" "$root/init"
 install -m 0644 "$top/selftests/lib.sh" "$root/selftests/lib.sh"
 cp "$top"/selftests/tests/*.sh "$root/selftests/tests/" 2>/dev/null || true
+mkdir -p "$root/selftests/demo" "$root/selftests/bench"
+cp "$top"/selftests/demo/*.sh "$root/selftests/demo/" 2>/dev/null || true
+cp "$top"/bench/vm/*.sh "$root/selftests/bench/" 2>/dev/null || true
 if [ -n "$extra" ]; then
 	cp "$extra"/*.sh "$root/selftests/extra/"
 fi

@@ -9,4 +9,4 @@ make -s cli tools
 k=${KERNEL:-6.1}
 vm_prepare "$k" "${EXTRA_TESTS:-}" || { echo "cannot prepare the $k VM (see $SLUICE_BUILD/$k/build.log)" >&2; exit 1; }
 echo "booting $KVER; the results port goes to $VMDIR/shell-results.log" >&2
-vm_boot "$k" "sluice.shell=1" -serial mon:stdio -serial file:"$VMDIR/shell-results.log"
+vm_boot "$k" "sltest.shell=1" -serial mon:stdio -serial file:"$VMDIR/shell-results.log"

@@ -62,10 +62,14 @@ void sl_print_table(FILE *f, const struct sl_cmd *table, const char *prefix)
 int sl_dispatch(const struct sl_cmd *table, const char *prefix,
 		int argc, char **argv)
 {
+	/* "sluice service" -> "service: ", "sluice" -> "" */
+	const char *obj = strncmp(prefix, "sluice", 6) ? prefix : prefix + 6;
+	const char *sep = *obj ? ": " : "";
 	const struct sl_cmd *c;
 
+	obj += strspn(obj, " ");
 	if (argc < 1)
-		return sl_usage("%s: missing command", prefix);
+		return sl_usage("%s%smissing command", obj, sep);
 	if (!strcmp(argv[0], "help") || !strcmp(argv[0], "-h") ||
 	    !strcmp(argv[0], "--help")) {
 		printf("Usage:\n");
@@ -75,7 +79,7 @@ int sl_dispatch(const struct sl_cmd *table, const char *prefix,
 	for (c = table; c->name; c++)
 		if (!strcmp(c->name, argv[0]))
 			return c->run(argc - 1, argv + 1);
-	return sl_usage("%s: unknown command '%s'", prefix, argv[0]);
+	return sl_usage("%s%sunknown command '%s'", obj, sep, argv[0]);
 }
 
 static int cmd_help(int argc, char **argv);
