@@ -35,7 +35,8 @@ tools:
 	$(MAKE) -C selftests/tools
 
 install: all
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $$(cat $(KDIR)/include/config/kernel.release)
 	install -D -m 0755 userspace/sluice $(DESTDIR)$(PREFIX)/sbin/sluice
 
 deps:
