@@ -120,7 +120,7 @@ run_kernel() {
 	fi
 
 	local bad
-	bad=$(sed -n 's/^K //p' "$res.txt" | grep -E 'WARNING:|BUG:|Oops|KASAN:|UBSAN:|kmemleak:.*leak|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU|general protection fault|Kernel panic|refcount_t:|list_(add|del) corruption')
+	bad=$(sed -n 's/^K //p' "$res.txt" | grep -E 'WARNING:|BUG:|Oops|KASAN:|UBSAN:|kmemleak: [0-9]+ new suspected|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU|general protection fault|Kernel panic|refcount_t:|list_(add|del) corruption')
 	if [ -n "$bad" ]; then
 		result "not ok" "$k/kernel-log" "the kernel log has reports:"
 		sed -n 's/^K //p' "$res.txt" | grep -E -A25 'WARNING:|BUG:|Oops|KASAN:|UBSAN:|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU|general protection fault|Kernel panic|refcount_t:|corruption' | head -120 | sed 's/^/#   /'
