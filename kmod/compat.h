@@ -7,5 +7,27 @@
 #define _SLUICE_COMPAT_H
 
 #include <linux/version.h>
+#include <net/genetlink.h>
+
+/* The attributes of a dump's request: 6.2 moved them into a genl_info. */
+static inline struct nlattr **sl_dump_attrs(struct netlink_callback *cb)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	return genl_dumpit_info(cb)->attrs;
+#else
+	return genl_info_dump(cb)->attrs;
+#endif
+}
+
+/*
+ * Whether a cgroup was removed (rmdir): cgroup_destroy_locked() clears
+ * CSS_ONLINE on its self css in both kernels (css_is_dying() changed
+ * meaning between them and does not cover the self css in 6.12).
+ */
+#include <linux/cgroup.h>
+static inline bool sluice_cgroup_removed(struct cgroup *cgrp)
+{
+	return !(READ_ONCE(cgrp->self.flags) & CSS_ONLINE);
+}
 
 #endif /* _SLUICE_COMPAT_H */

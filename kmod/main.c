@@ -19,21 +19,43 @@ unsigned int sluice_net_id __read_mostly;
 static int __net_init sluice_net_init(struct net *net)
 {
 	struct sluice_net *sn = sluice_pernet(net);
+	int err;
 
 	sn->net = net;
 	mutex_init(&sn->lock);
+	err = sl_svc_net_init(sn);
+	if (err)
+		goto err_svc;
+	err = sluice_ingress_net_init(sn);
+	if (err)
+		goto err_ingress;
 	return 0;
+
+err_ingress:
+	sl_svc_net_exit(sn);
+err_svc:
+	mutex_destroy(&sn->lock);
+	return err;
 }
 
 static void __net_exit sluice_net_exit(struct net *net)
 {
 	struct sluice_net *sn = sluice_pernet(net);
 
+	sluice_ingress_net_exit(sn);
+	sl_svc_net_exit(sn);
 	mutex_destroy(&sn->lock);
+}
+
+/* Hooks go first; the core waits for a grace period before ->exit. */
+static void __net_exit sluice_net_pre_exit(struct net *net)
+{
+	sluice_ingress_net_pre_exit(sluice_pernet(net));
 }
 
 static struct pernet_operations sluice_net_ops = {
 	.init = sluice_net_init,
+	.pre_exit = sluice_net_pre_exit,
 	.exit = sluice_net_exit,
 	.id   = &sluice_net_id,
 	.size = sizeof(struct sluice_net),
@@ -42,6 +64,14 @@ static struct pernet_operations sluice_net_ops = {
 static int __init sluice_init(void)
 {
 	int err;
+
+	err = sl_svc_module_init();
+	if (err)
+		goto err_svc;
+
+	err = sluice_ingress_init();
+	if (err)
+		goto err_ingress;
 
 	err = register_pernet_subsys(&sluice_net_ops);
 	if (err)
@@ -57,6 +87,11 @@ static int __init sluice_init(void)
 err_genl:
 	unregister_pernet_subsys(&sluice_net_ops);
 err_pernet:
+	sluice_ingress_exit();
+err_ingress:
+	rcu_barrier();
+	sl_svc_module_exit();
+err_svc:
 	return err;
 }
 
@@ -64,7 +99,9 @@ static void __exit sluice_exit(void)
 {
 	sluice_genl_exit();
 	unregister_pernet_subsys(&sluice_net_ops);
+	sluice_ingress_exit();
 	rcu_barrier();
+	sl_svc_module_exit();
 	pr_info("unloaded\n");
 }
 

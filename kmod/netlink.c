@@ -47,7 +47,8 @@ const struct nla_policy sluice_be_policy[SLUICE_BE_A_MAX + 1] = {
 	[SLUICE_BE_A_FAMILY]	= { .type = NLA_U16 },
 	[SLUICE_BE_A_ADDR]	= NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
 	[SLUICE_BE_A_PORT]	= NLA_POLICY_MIN(NLA_U16, 1),
-	[SLUICE_BE_A_WEIGHT]	= NLA_POLICY_MAX(NLA_U32, 65535),
+	/* range checked by service.c, which says what the range is */
+	[SLUICE_BE_A_WEIGHT]	= { .type = NLA_U32 },
 	[SLUICE_BE_A_STATS]	= { .type = NLA_REJECT },
 };
 
@@ -78,6 +79,9 @@ static const struct nla_policy sluice_policy[SLUICE_A_MAX + 1] = {
 /* What this build of the module can do, reported by GET_VERSION. */
 static const char *const sluice_features[] = {
 	"genl-v1",
+	"chbl",
+	"maglev",
+	"ingress",
 };
 
 /* Start a reply (or an event, with @info NULL) carrying @cmd. */
@@ -133,6 +137,67 @@ static const struct genl_ops sluice_genl_ops[] = {
 	{
 		.cmd	= SLUICE_CMD_GET_VERSION,
 		.doit	= sluice_nl_get_version,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= SLUICE_CMD_SERVICE_NEW,
+		.doit	= sl_nl_svc_new,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= SLUICE_CMD_SERVICE_SET,
+		.doit	= sl_nl_svc_set,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= SLUICE_CMD_SERVICE_DEL,
+		.doit	= sl_nl_svc_del,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= SLUICE_CMD_SERVICE_GET,
+		.doit	= sl_nl_svc_get,
+		.dumpit	= sl_nl_svc_dump,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= SLUICE_CMD_BACKEND_NEW,
+		.doit	= sl_nl_be_new,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= SLUICE_CMD_BACKEND_SET,
+		.doit	= sl_nl_be_set,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= SLUICE_CMD_BACKEND_DEL,
+		.doit	= sl_nl_be_del,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= SLUICE_CMD_BACKEND_GET,
+		.dumpit	= sl_nl_be_dump,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	/*
+	 * Cgroup entries are global: changing them also needs CAP_NET_ADMIN
+	 * in the initial user namespace, checked by the handlers (ingress.c).
+	 */
+	{
+		.cmd	= SLUICE_CMD_CGROUP_SET,
+		.doit	= sluice_nl_cgroup_set,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= SLUICE_CMD_CGROUP_DEL,
+		.doit	= sluice_nl_cgroup_del,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= SLUICE_CMD_CGROUP_GET,
+		.doit	= sluice_nl_cgroup_get,
+		.dumpit	= sluice_nl_cgroup_dump,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 };

@@ -13,6 +13,8 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include "service.h"
+
 #define SLUICE_VERSION "0.1.0"
 
 /*
@@ -22,6 +24,9 @@
 struct sluice_net {
 	struct net *net;
 	struct mutex lock;
+	struct sl_svc_net svc;		/* services, backends: service.h */
+	/* ingress.c: packets with no local socket, per CPU */
+	struct sluice_cg_pcpu __percpu *ingress_unattr;
 };
 
 extern unsigned int sluice_net_id;
@@ -37,5 +42,18 @@ int sluice_genl_init(void);
 void sluice_genl_exit(void);
 void *sluice_genl_put(struct sk_buff *skb, const struct genl_info *info,
 		      u8 cmd, int flags);
+
+/* ingress.c: per-cgroup ingress accounting and control */
+struct sluice_cg_pcpu;
+extern const struct nla_policy sluice_cg_policy[];
+int sluice_ingress_init(void);
+void sluice_ingress_exit(void);
+int sluice_ingress_net_init(struct sluice_net *sn);
+void sluice_ingress_net_pre_exit(struct sluice_net *sn);
+void sluice_ingress_net_exit(struct sluice_net *sn);
+int sluice_nl_cgroup_set(struct sk_buff *skb, struct genl_info *info);
+int sluice_nl_cgroup_del(struct sk_buff *skb, struct genl_info *info);
+int sluice_nl_cgroup_get(struct sk_buff *skb, struct genl_info *info);
+int sluice_nl_cgroup_dump(struct sk_buff *skb, struct netlink_callback *cb);
 
 #endif /* _SLUICE_H */

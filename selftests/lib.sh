@@ -183,3 +183,138 @@ backend_start() {
 backend_active() {
 	sed -n 's/.*active=\([0-9]*\).*/\1/p' "$SL_TMP/b$1.count" 2>/dev/null
 }
+
+# ---- containers: a network namespace plus a cgroup (ingress tests) -------
+# Every container I hangs off one "world" namespace ($NS_W, made by
+# world_setup) on its own veth pair:
+#
+#   world ($NS_W)                          container I ($NS_CT<I>)
+#   10.200.I.1  fd00:200:I::1  ---------  10.200.I.2  fd00:200:I::2
+#                                          cgroup $CG_TOP/<its path>
+#
+# Cgroups live under $CG_TOP (/sys/fs/cgroup/<test id>) and are removed at
+# exit, after the processes in them are gone.
+CG_TOP=/sys/fs/cgroup/$SL_ID
+
+world_setup() {
+	netns_new world; NS_W=$NS
+	mkdir -p "$CG_TOP" || fail "cannot create $CG_TOP"
+	cleanup_add "cg_rmtree $CG_TOP"
+}
+
+# cg_rmtree DIR: kill what runs in DIR and below, remove them, deepest first.
+cg_rmtree() {
+	local d p
+	[ -d "$1" ] || return 0
+	for d in $(find "$1" -depth -type d); do
+		for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+	done
+	for d in $(find "$1" -depth -type d); do
+		wait_for 5 rmdir "$d" || true
+	done
+}
+
+# cg_new PATH: creates $CG_TOP/PATH (and its parents); prints the full path.
+cg_new() {
+	mkdir -p "$CG_TOP/$1" || fail "cannot create cgroup $CG_TOP/$1"
+	echo "$CG_TOP/$1"
+}
+
+# container_new I CGPATH: container I (see above) with cgroup $CG_TOP/CGPATH;
+# sets NS_CT<I> and CG_CT<I>.
+container_new() {
+	local i=$1 ns cg
+	netns_new "ct$i"; ns=$NS
+	cg=$(cg_new "$2")
+	eval "NS_CT$i=$ns CG_CT$i=$cg"
+	ip link add w$i netns "$NS_W" type veth peer name eth0 netns "$ns"
+	ip -n "$NS_W" link set w$i up
+	ip -n "$ns" link set eth0 up
+	ip -n "$NS_W" addr add 10.200.$i.1/24 dev w$i
+	ip -n "$NS_W" addr add fd00:200:$i::1/64 dev w$i nodad
+	ip -n "$ns" addr add 10.200.$i.2/24 dev eth0
+	ip -n "$ns" addr add fd00:200:$i::2/64 dev eth0 nodad
+}
+
+# in_cg CGDIR CMD...: run CMD as a process of cgroup CGDIR.
+in_cg() {
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$@"
+}
+
+# in_ct I CMD...: run CMD in container I: its namespace and its cgroup.
+in_ct() {
+	local i=$1 ns cg
+	shift
+	eval "ns=\$NS_CT$i cg=\$CG_CT$i"
+	in_cg "$cg" /usr/sbin/ip netns exec "$ns" "$@"
+}
+
+# ---- services and backends (tests svc-*.sh) ------------------------------
+# be4 I / be6 I: the ADDR:PORT of backend I's server, for IPv4 / IPv6.
+be4() { echo "10.1.$1.2:8080"; }
+be6() { echo "[fd00:b:$1::2]:8080"; }
+# svc_json: `sluice show -j` of the host namespace.
+svc_json() { in_ns "$NS_H" sluice show -j; }
+# svc_jq PROTO VIP FILTER: FILTER applied to that service's JSON object.
+svc_jq() {
+	svc_json | jq -r --arg p "$1" --arg v "$2" \
+		".services[] | select(.proto == \$p and .vip == \$v) | $3"
+}
+# svc_be_live PROTO VIP BACKEND_IP: the backend's live count.
+svc_be_live() { svc_jq "$1" "$2" ".backends[] | select(.address == \"$3\") | .stats.live"; }
+# svc_bound PROTO VIP: one line per backend taking new connections,
+# "ADDR LIVE CAP" with CAP = ceil(c * total * w / W), total the service's
+# live connections, W the sum of the weights > 0.
+svc_bound() {
+	svc_jq "$1" "$2" '(.balance * 1000 | round) as $c | .stats.live as $t |
+		([.backends[] | select(.weight > 0) | .weight] | add) as $W |
+		.backends[] | select(.weight > 0) |
+		"\(.address) \(.stats.live) \((($c * $t * .weight) + 1000 * $W - 1) / (1000 * $W) | floor)"'
+}
+# svc_check_bound PROTO VIP: fails unless every backend is within its cap.
+svc_check_bound() {
+	local b live cap n=0
+	svc_bound "$1" "$2" >"$SL_TMP/bound"
+	while read -r b live cap; do
+		n=$((n + 1))
+		[ "$live" -le "$cap" ] || fail "bound broken: backend $b holds $live > $cap ($(tr '\n' ';' <"$SL_TMP/bound"))"
+	done <"$SL_TMP/bound"
+	[ $n -gt 0 ] || fail "no backend to check the bound on"
+	log "bound holds: $(tr '\n' ';' <"$SL_TMP/bound")"
+}
+
+# wan_delay I MS: the world's side of container I's link delays its packets
+# by MS ms (sch_netem), as a client across a network would be. A receiver's
+# limit can only be held by TCP's congestion control where the path's
+# bandwidth-delay product is worth a few segments.
+wan_delay() {
+	modprobe sch_netem 2>/dev/null
+	tc -n "$NS_W" qdisc add dev "w$1" root netem delay "${2}ms" limit 100000 ||
+		fail "cannot add a netem delay (is sch_netem in the initramfs?)"
+}
+
+# bulk_recv I PORT NAME [sl-bulk recv options]: a TCP receiver (UDP with
+# -u) in container I, output in $SL_TMP/NAME.out; waits until it listens.
+bulk_recv() {
+	local i=$1 port=$2 name=$3
+	shift 3
+	rm -f "$SL_TMP/$name.pid"
+	in_ct "$i" sl-bulk recv --listen "[::]:$port" --pid-file "$SL_TMP/$name.pid" "$@" \
+		>"$SL_TMP/$name.out" 2>&1 &
+	cleanup_add "kill $! 2>/dev/null"
+	wait_for 10 test -s "$SL_TMP/$name.pid" ||
+		fail "receiver $name did not start: $(cat "$SL_TMP/$name.out")"
+}
+# bulk_stop NAME: stop receiver NAME; its summary line is then in NAME.out.
+bulk_stop() {
+	kill -TERM "$(cat "$SL_TMP/$1.pid")" 2>/dev/null
+	wait_for 5 grep -q '^summary' "$SL_TMP/$1.out"
+}
+# bulk_mbit NAME FROM TO: NAME's average Mbit/s over its report lines
+# with FROM < t <= TO (seconds since its first byte).
+bulk_mbit() {
+	awk -v a="$2" -v b="$3" '/^t=/ { split($1, t, "="); split($2, n, "=");
+		if (t[2] > a + 0.05 && t[2] <= b + 0.05) { s += n[2]; if (!on) { f = p; on = 1 }; l = t[2] }
+		p = t[2] }
+		END { if (on && l > f) printf "%.2f", s * 8 / (l - f) / 1e6; else print 0 }' "$SL_TMP/$1.out"
+}

@@ -158,7 +158,26 @@ static int on_finish(struct nl_msg *msg, void *arg)
 {
 	struct talk_state *st = arg;
 	struct nlmsghdr *hdr = nlmsg_hdr(msg);
+	int err = 0;
 
+	/* A dump that failed: the error, then maybe the extended ACK's
+	 * attributes, are the payload of NLMSG_DONE. */
+	if (hdr->nlmsg_len >= NLMSG_HDRLEN + sizeof(int))
+		memcpy(&err, nlmsg_data(hdr), sizeof(err));
+	if (err < 0) {
+		struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = { 0 };
+		int off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(int));
+
+		if (hdr->nlmsg_flags & NLM_F_ACK_TLVS && (int)hdr->nlmsg_len > off)
+			nla_parse(tb, NLMSGERR_ATTR_MAX,
+				  (struct nlattr *)((char *)hdr + off),
+				  hdr->nlmsg_len - off, NULL);
+		if (tb[NLMSGERR_ATTR_MSG])
+			sl_err("%s", nla_get_string(tb[NLMSGERR_ATTR_MSG]));
+		else
+			sl_err("%s%s", strerror(-err), errno_hint(-err));
+		st->err = err;
+	}
 	/* A dump whose objects changed under it: the caller retries. */
 	if (hdr->nlmsg_flags & NLM_F_DUMP_INTR && !st->err)
 		st->err = -EAGAIN;

@@ -82,7 +82,46 @@ void js_bool(const char *key, bool val);
 void js_double(const char *key, double val);
 void js_end(void);	/* closes the document with a newline */
 
+/* ---- rates and sizes in tc's units (units.c) ---- */
+int sl_parse_rate(const char *s, uint64_t *bytes_per_sec);
+int sl_parse_size(const char *s, uint64_t *bytes);
+const char *sl_fmt_rate(char *buf, size_t len, double bits_per_sec);
+const char *sl_fmt_size(char *buf, size_t len, double bytes);
+const char *sl_fmt_count(char *buf, size_t len, double n);
+
+/* ---- cgroup entries (cgroup.c), also read by top.c and monitor.c ---- */
+struct sl_cg_stats {
+	uint64_t bytes, packets, marked, dropped;
+};
+struct sl_cg {
+	uint64_t id, parent_id;
+	uint64_t rate, share;		/* bytes/s */
+	uint32_t burst, weight, mark_thresh, drop_thresh;
+	uint8_t mode;
+	struct sl_cg_stats st;
+	int depth;			/* set by sl_cg_order() */
+	char path[512];
+};
+struct sl_cg_list {
+	struct sl_cg *v;
+	size_t n, cap;
+	struct sl_cg_stats unattr;	/* this netns' unattributed packets */
+	bool have_unattr;
+};
+int sl_cg_parse(struct nlattr *nest, struct sl_cg *c);
+int sl_cg_dump(struct sl_nl *nl, struct sl_cg_list *l);
+void sl_cg_list_free(struct sl_cg_list *l);
+size_t sl_cg_order(struct sl_cg_list *l,
+		   int (*cmp)(const struct sl_cg *, const struct sl_cg *),
+		   size_t *out);
+
 /* ---- commands ---- */
 int cmd_version(int argc, char **argv);
+int cmd_service(int argc, char **argv);	/* service.c */
+int cmd_backend(int argc, char **argv);	/* service.c */
+int cmd_show(int argc, char **argv);	/* service.c */
+int cmd_cgroup(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 #endif /* SLUICE_CLI_H */

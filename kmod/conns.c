@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sluice: live-connection accounting. Load, for the bounded-load
+ * scheduler, is the number of live connections sluice assigned to a
+ * backend. The NAT hook (nat.c) takes the load and hands the connection
+ * here: a small sl_conn holding a reference on the conntrack entry and on
+ * the backend, pushed lock-free on the namespace's conns_new list.
+ *
+ * A per-namespace delayed work (every SL_CONNS_GC_MS while anything is
+ * tracked) moves new entries to its own list and releases -- load and
+ * service total decremented, references dropped -- every connection that
+ * has ended:
+ *   - its conntrack entry is dying or expired;
+ *   - it was never confirmed and nothing but us holds it (the packet that
+ *     created it was dropped, or lost a clash): it never will be;
+ *   - TCP only: it left the live states. Live are SYN_SENT, SYN_SENT2,
+ *     SYN_RECV, ESTABLISHED, FIN_WAIT, CLOSE_WAIT and LAST_ACK; TIME_WAIT
+ *     and CLOSE are not load, since no data flows any more.
+ * The conntrack event notifier is not used: ctnetlink owns its only slot.
+ *
+ * Flushing a deleted backend kills its conntrack entries at once and
+ * releases them. The namespace's exit releases everything: held
+ * conntrack references would otherwise keep conntrack's own exit waiting.
+ *
+ * Locking: sl_svc_net.conns_lock (a mutex) guards the worker's list; it
+ * nests inside sluice_net.lock. The packet path only does llist_add().
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <linux/netfilter/nf_conntrack_tcp.h>
+#include <net/netfilter/nf_conntrack.h>
+
+#include "sluice.h"
+#include "service.h"
+
+static struct kmem_cache *sl_conn_cache __read_mostly;
+
+struct sl_conn *sl_conn_alloc(void)
+{
+	return kmem_cache_alloc(sl_conn_cache, GFP_ATOMIC);
+}
+
+void sl_conn_free(struct sl_conn *c)
+{
+	kmem_cache_free(sl_conn_cache, c);
+}
+
+/*
+ * Track @ct, just assigned to @be whose load (and its service's total) the
+ * scheduler took. Packet path: any context, under RCU.
+ */
+void sl_conns_track(struct sluice_net *sn, struct sl_conn *c,
+		    struct nf_conn *ct, struct sl_backend *be)
+{
+	nf_conntrack_get(&ct->ct_general);
+	refcount_inc(&be->ref);
+	atomic_inc(&sn->svc.tracked[sl_family_idx(be->svc->family)]);
+	c->ct = ct;
+	c->be = be;
+	if (llist_add(&c->lnode, &sn->svc.conns_new))
+		queue_delayed_work(sl_wq, &sn->svc.conns_gc,
+				   msecs_to_jiffies(SL_CONNS_GC_MS));
+}
+
+/* Give back the load of @c and drop its references. */
+static void sl_conn_release(struct sl_conn *c)
+{
+	struct sl_backend *be = c->be;
+	struct sl_svc_net *sv = &be->svc->sn->svc;
+
+	atomic_dec(&be->load);
+	atomic_dec(&be->svc->total);
+	/* The last one of its family: maybe the hooks can go. */
+	if (atomic_dec_and_test(&sv->tracked[sl_family_idx(be->svc->family)]))
+		queue_work(sl_wq, &sv->hooks_gc);
+	nf_ct_put(c->ct);
+	sl_backend_put(be);
+	sl_conn_free(c);
+}
+
+/* Move what the packet path added to the worker's list. */
+static void sl_conns_collect(struct sl_svc_net *sv)
+{
+	struct llist_node *first = llist_del_all(&sv->conns_new);
+	struct sl_conn *c, *tmp;
+
+	lockdep_assert_held(&sv->conns_lock);
+	llist_for_each_entry_safe(c, tmp, first, lnode)
+		list_add_tail(&c->list, &sv->conns);
+}
+
+static bool sl_conn_live(const struct nf_conn *ct)
+{
+	unsigned int use = refcount_read(&ct->ct_general.use);
+	u8 state;
+
+	/* The confirmed bit is set before the creating packet lets go of
+	 * its reference: read the count first.
+	 */
+	smp_rmb();
+	if (!nf_ct_is_confirmed(ct))
+		return use > 1;
+	if (nf_ct_is_dying(ct) || nf_ct_is_expired(ct))
+		return false;
+	if (nf_ct_protonum(ct) != IPPROTO_TCP)
+		return true;
+	state = READ_ONCE(ct->proto.tcp.state);
+	switch (state) {
+	case TCP_CONNTRACK_SYN_SENT:
+	case TCP_CONNTRACK_SYN_SENT2:
+	case TCP_CONNTRACK_SYN_RECV:
+	case TCP_CONNTRACK_ESTABLISHED:
+	case TCP_CONNTRACK_FIN_WAIT:
+	case TCP_CONNTRACK_CLOSE_WAIT:
+	case TCP_CONNTRACK_LAST_ACK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void sl_conns_gc(struct work_struct *work)
+{
+	struct sl_svc_net *sv = container_of(to_delayed_work(work),
+					     struct sl_svc_net, conns_gc);
+	struct sl_conn *c, *tmp;
+	unsigned int n = 0;
+	bool busy;
+
+	mutex_lock(&sv->conns_lock);
+	sl_conns_collect(sv);
+	list_for_each_entry_safe(c, tmp, &sv->conns, list) {
+		if (!sl_conn_live(c->ct)) {
+			list_del(&c->list);
+			sl_conn_release(c);
+		}
+		if (!(++n & 1023))
+			cond_resched();
+	}
+	busy = !list_empty(&sv->conns);
+	mutex_unlock(&sv->conns_lock);
+	if (busy)
+		queue_delayed_work(sl_wq, &sv->conns_gc,
+				   msecs_to_jiffies(SL_CONNS_GC_MS));
+}
+
+/*
+ * Kill the conntrack entries of @be, deleted with FLUSH, and release them.
+ * Must hold sn->lock, and a grace period must have passed since @be was
+ * last published, so that no packet is still assigning to it.
+ */
+void sl_conns_flush_backend(struct sluice_net *sn, struct sl_backend *be)
+{
+	struct sl_svc_net *sv = &sn->svc;
+	struct sl_conn *c, *tmp;
+
+	lockdep_assert_held(&sn->lock);
+	mutex_lock(&sv->conns_lock);
+	sl_conns_collect(sv);
+	list_for_each_entry_safe(c, tmp, &sv->conns, list) {
+		if (c->be != be)
+			continue;
+		if (nf_ct_is_confirmed(c->ct))
+			nf_ct_kill(c->ct);
+		else
+			/* Its first packet is still on its way: conntrack
+			 * drops it at confirmation.
+			 */
+			set_bit(IPS_DYING_BIT, &c->ct->status);
+		list_del(&c->list);
+		sl_conn_release(c);
+	}
+	mutex_unlock(&sv->conns_lock);
+}
+
+void sl_conns_net_init(struct sluice_net *sn)
+{
+	struct sl_svc_net *sv = &sn->svc;
+
+	mutex_init(&sv->conns_lock);
+	init_llist_head(&sv->conns_new);
+	INIT_LIST_HEAD(&sv->conns);
+	INIT_DELAYED_WORK(&sv->conns_gc, sl_conns_gc);
+}
+
+/*
+ * Release every tracked connection. The hooks are unregistered already;
+ * after a grace period no packet can add any more.
+ */
+void sl_conns_net_exit(struct sluice_net *sn)
+{
+	struct sl_svc_net *sv = &sn->svc;
+	struct sl_conn *c, *tmp;
+
+	synchronize_rcu();
+	cancel_delayed_work_sync(&sv->conns_gc);
+	mutex_lock(&sv->conns_lock);
+	sl_conns_collect(sv);
+	list_for_each_entry_safe(c, tmp, &sv->conns, list) {
+		list_del(&c->list);
+		sl_conn_release(c);
+	}
+	mutex_unlock(&sv->conns_lock);
+	mutex_destroy(&sv->conns_lock);
+}
+
+int __init sl_conns_module_init(void)
+{
+	sl_conn_cache = KMEM_CACHE(sl_conn, 0);
+	return sl_conn_cache ? 0 : -ENOMEM;
+}
+
+void sl_conns_module_exit(void)
+{
+	kmem_cache_destroy(sl_conn_cache);
+}

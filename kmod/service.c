@@ -1,0 +1,1158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sluice: virtual services and their backends, per network namespace.
+ *
+ * A service is keyed by (protocol, family, VIP, port) and lives in the
+ * namespace's RCU hash (for the packet path) and list (for configuration
+ * and dumps). Every change builds a complete new sl_svc_state -- the
+ * scheduler's table and the backend array it indexes -- outside any RCU
+ * read side, then publishes it with rcu_assign_pointer(); the old one is
+ * freed after a grace period from a work item (tables can be large).
+ *
+ * Every netlink request is validated in full before anything is
+ * allocated, and allocated in full before anything is changed, so that a
+ * refused request changes nothing.
+ *
+ * Locking: sluice_net.lock (a mutex) for every change and for dumps; the
+ * packet path only reads RCU-published pointers (nat.c).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/jhash.h>
+#include <linux/slab.h>
+#include <linux/moduleparam.h>
+#include <linux/socket.h>
+#include <net/genetlink.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <linux/sluice.h>
+
+#include "sluice.h"
+#include "compat.h"
+#include "sched.h"
+#include "service.h"
+
+struct workqueue_struct *sl_wq;
+
+/* The numbers the error messages quote. */
+static_assert(SL_MAGLEV_MIN_SIZE == 251 && SL_MAGLEV_MAX_SIZE == 1048573);
+
+/* Capacity limits; lowering them at run time affects new objects only. */
+static unsigned int services_max = SL_SERVICES_MAX;
+module_param(services_max, uint, 0644);
+MODULE_PARM_DESC(services_max, "services per network namespace (default 1024)");
+static unsigned int backends_max = SL_BACKENDS_MAX;
+module_param(backends_max, uint, 0644);
+MODULE_PARM_DESC(backends_max, "backends per service (default and at most 16384)");
+
+/* The key of a service or a backend, as parsed from a request. */
+struct sl_key {
+	u16 family;
+	u8 proto;
+	__be16 port;
+	union nf_inet_addr addr;
+};
+
+/* The options of a service. */
+struct sl_svc_opts {
+	u8 sched;
+	u8 affinity;
+	u8 on_delete;
+	u32 balance_milli;
+	u32 seed;
+	u32 table_size;
+};
+
+static struct sl_svc_net *sl_sv(struct sluice_net *sn)
+{
+	return &sn->svc;
+}
+
+static u32 sl_svc_hashfn(u16 family, u8 proto,
+			 const union nf_inet_addr *addr, __be16 port)
+{
+	return jhash2(addr->all, ARRAY_SIZE(addr->all),
+		      ((u32)family << 24) ^ ((u32)proto << 16) ^
+		      (__force u32)port) & ((1 << SL_SVC_HASH_BITS) - 1);
+}
+
+static bool sl_svc_match(const struct sl_service *svc, u16 family, u8 proto,
+			 const union nf_inet_addr *addr, __be16 port)
+{
+	return svc->port == port && svc->proto == proto &&
+	       svc->family == family &&
+	       nf_inet_addr_cmp(&svc->addr, addr);
+}
+
+/* The packet path's lookup. Must hold rcu_read_lock(). */
+struct sl_service *sl_svc_lookup_rcu(struct sluice_net *sn, u16 family,
+				     u8 proto, const union nf_inet_addr *addr,
+				     __be16 port)
+{
+	struct sl_svc_net *sv = sl_sv(sn);
+	struct sl_service *svc;
+	u32 h = sl_svc_hashfn(family, proto, addr, port);
+
+	hlist_for_each_entry_rcu(svc, &sv->hash[h], hnode)
+		if (sl_svc_match(svc, family, proto, addr, port))
+			return svc;
+	return NULL;
+}
+
+/* Must hold sn->lock. */
+static struct sl_service *sl_svc_find(struct sluice_net *sn,
+				      const struct sl_key *k)
+{
+	struct sl_service *svc;
+
+	lockdep_assert_held(&sn->lock);
+	list_for_each_entry(svc, &sl_sv(sn)->services, list)
+		if (sl_svc_match(svc, k->family, k->proto, &k->addr, k->port))
+			return svc;
+	return NULL;
+}
+
+/* Must hold sn->lock. */
+static struct sl_backend *sl_be_find(struct sl_service *svc,
+				     const struct sl_key *k)
+{
+	struct sl_backend *be;
+
+	lockdep_assert_held(&svc->sn->lock);
+	list_for_each_entry(be, &svc->backends, list)
+		if (be->port == k->port && nf_inet_addr_cmp(&be->addr, &k->addr))
+			return be;
+	return NULL;
+}
+
+static void sl_svc_put(struct sl_service *svc)
+{
+	if (refcount_dec_and_test(&svc->ref))
+		kfree_rcu(svc, rcu);
+}
+
+void sl_backend_put(struct sl_backend *be)
+{
+	if (refcount_dec_and_test(&be->ref)) {
+		sl_svc_put(be->svc);
+		kfree_rcu(be, rcu);
+	}
+}
+
+/* ---- states --------------------------------------------------------- */
+
+static void sl_state_free_work(struct work_struct *work)
+{
+	struct sl_svc_state *st = container_of(to_rcu_work(work),
+					       struct sl_svc_state, rwork);
+	u32 i;
+
+	if (st->table)
+		sl_table_free(st->table);
+	for (i = 0; i < st->n; i++)
+		sl_backend_put(st->be[i]);
+	kfree(st);
+}
+
+/* Free @st once no packet can see it any more. */
+static void sl_state_retire(struct sl_svc_state *st)
+{
+	if (!st)
+		return;
+	INIT_RCU_WORK(&st->rwork, sl_state_free_work);
+	queue_rcu_work(sl_wq, &st->rwork);
+}
+
+/*
+ * Build the state for backends @be[0..n) with weights @w (the new weights,
+ * which may differ from be[i]->weight for a backend being changed). Takes
+ * a reference on every backend. GFP_KERNEL; ERR_PTR on failure.
+ */
+static struct sl_svc_state *sl_state_build(const struct sl_svc_opts *o,
+					   struct sl_backend **be,
+					   const u32 *w, u32 n)
+{
+	struct sl_sched_params p = {
+		.kind = o->sched == SLUICE_SCHED_MAGLEV ? SL_SCHED_MAGLEV :
+							  SL_SCHED_CHBL,
+		.seed = o->seed,
+		.balance_milli = o->balance_milli,
+		.maglev_size = o->table_size,
+	};
+	struct sl_sched_backend *sb = NULL;
+	struct sl_svc_state *st;
+	struct sl_table *t = NULL;
+	u32 i;
+
+	st = kzalloc(struct_size(st, be, n), GFP_KERNEL);
+	if (!st)
+		return ERR_PTR(-ENOMEM);
+	if (n) {
+		sb = kcalloc(n, sizeof(*sb), GFP_KERNEL);
+		if (!sb) {
+			kfree(st);
+			return ERR_PTR(-ENOMEM);
+		}
+		for (i = 0; i < n; i++) {
+			sb[i].id = be[i]->id;
+			sb[i].weight = w[i];
+			sb[i].load = &be[i]->load;
+		}
+		t = sl_table_build(&p, sb, n);
+		kfree(sb);
+		if (IS_ERR(t)) {
+			kfree(st);
+			return ERR_CAST(t);
+		}
+	}
+	st->table = t;
+	st->seed = o->seed;
+	st->affinity = o->affinity;
+	st->n = n;
+	for (i = 0; i < n; i++) {
+		refcount_inc(&be[i]->ref);
+		st->be[i] = be[i];
+	}
+	return st;
+}
+
+/*
+ * Build the state of @svc as it will be after a change: with @add
+ * appended, without @skip, and with @wbe's weight set to @wweight (any of
+ * them may be NULL). Must hold sn->lock.
+ */
+static struct sl_svc_state *sl_svc_state_next(struct sl_service *svc,
+					      const struct sl_svc_opts *o,
+					      struct sl_backend *add,
+					      struct sl_backend *skip,
+					      struct sl_backend *wbe,
+					      u32 wweight)
+{
+	struct sl_svc_state *st;
+	struct sl_backend **arr, *be;
+	u32 *w, n = 0;
+
+	lockdep_assert_held(&svc->sn->lock);
+	arr = kmalloc_array(svc->nbackends + 1, sizeof(*arr), GFP_KERNEL);
+	w = kmalloc_array(svc->nbackends + 1, sizeof(*w), GFP_KERNEL);
+	if (!arr || !w) {
+		st = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	list_for_each_entry(be, &svc->backends, list) {
+		if (be == skip)
+			continue;
+		arr[n] = be;
+		w[n++] = be == wbe ? wweight : be->weight;
+	}
+	if (add) {
+		arr[n] = add;
+		w[n++] = add->weight;
+	}
+	st = sl_state_build(o, arr, w, n);
+out:
+	kfree(arr);
+	kfree(w);
+	return st;
+}
+
+/* Publish @st for @svc and retire the old state. Must hold sn->lock. */
+static void sl_svc_publish(struct sl_service *svc, struct sl_svc_state *st)
+{
+	struct sl_svc_state *old;
+
+	old = rcu_replace_pointer(svc->state, st,
+				  lockdep_is_held(&svc->sn->lock));
+	sl_state_retire(old);
+}
+
+static void sl_svc_opts_get(const struct sl_service *svc,
+			    struct sl_svc_opts *o)
+{
+	o->sched = svc->sched;
+	o->affinity = svc->affinity;
+	o->on_delete = svc->on_delete;
+	o->balance_milli = svc->balance_milli;
+	o->seed = svc->seed;
+	o->table_size = svc->table_size;
+}
+
+/* ---- parsing ---------------------------------------------------------- */
+
+static int sl_parse_addr(struct nlattr *a, u16 family, union nf_inet_addr *addr,
+			 struct netlink_ext_ack *extack)
+{
+	int len = family == AF_INET ? 4 : 16;
+
+	if (nla_len(a) != len) {
+		if (family == AF_INET)
+			NL_SET_ERR_MSG_ATTR(extack, a, "an IPv4 address is 4 bytes");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, a, "an IPv6 address is 16 bytes");
+		return -EINVAL;
+	}
+	memset(addr, 0, sizeof(*addr));
+	nla_memcpy(addr, a, len);
+	return 0;
+}
+
+static int sl_parse_family(struct nlattr *a, u16 *family,
+			   struct netlink_ext_ack *extack)
+{
+	*family = nla_get_u16(a);
+	if (*family != AF_INET && *family != AF_INET6) {
+		NL_SET_ERR_MSG_ATTR(extack, a, "family must be AF_INET or AF_INET6");
+		return -EAFNOSUPPORT;
+	}
+	return 0;
+}
+
+/* SLUICE_A_SERVICE of @info, parsed into @tb, and its key into @k. */
+static int sl_parse_svc_key(struct genl_info *info, struct nlattr **tb,
+			    struct sl_key *k)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *nest = info->attrs[SLUICE_A_SERVICE];
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, SLUICE_A_SERVICE))
+		return -EINVAL;
+	err = nla_parse_nested(tb, SLUICE_SVC_A_MAX, nest, sluice_svc_policy,
+			       extack);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, SLUICE_SVC_A_PROTO) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, SLUICE_SVC_A_FAMILY) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, SLUICE_SVC_A_ADDR) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, SLUICE_SVC_A_PORT))
+		return -EINVAL;
+	memset(k, 0, sizeof(*k));
+	k->proto = nla_get_u8(tb[SLUICE_SVC_A_PROTO]);
+	if (k->proto != IPPROTO_TCP && k->proto != IPPROTO_UDP) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SLUICE_SVC_A_PROTO],
+				    "protocol must be TCP or UDP");
+		return -EINVAL;
+	}
+	err = sl_parse_family(tb[SLUICE_SVC_A_FAMILY], &k->family, extack);
+	if (err)
+		return err;
+	err = sl_parse_addr(tb[SLUICE_SVC_A_ADDR], k->family, &k->addr, extack);
+	if (err)
+		return err;
+	k->port = htons(nla_get_u16(tb[SLUICE_SVC_A_PORT]));
+	return 0;
+}
+
+/* The optional attributes of @tb over @o (defaults or current values). */
+static int sl_parse_svc_opts(struct nlattr **tb, struct sl_svc_opts *o,
+			     struct netlink_ext_ack *extack)
+{
+	struct sl_sched_params p;
+	struct nlattr *a;
+
+	if (tb[SLUICE_SVC_A_SCHED])
+		o->sched = nla_get_u8(tb[SLUICE_SVC_A_SCHED]);
+	if (tb[SLUICE_SVC_A_AFFINITY])
+		o->affinity = nla_get_u8(tb[SLUICE_SVC_A_AFFINITY]);
+	if (tb[SLUICE_SVC_A_ON_DELETE])
+		o->on_delete = nla_get_u8(tb[SLUICE_SVC_A_ON_DELETE]);
+	if (tb[SLUICE_SVC_A_SEED])
+		o->seed = nla_get_u32(tb[SLUICE_SVC_A_SEED]);
+
+	a = tb[SLUICE_SVC_A_BALANCE];
+	if (a) {
+		o->balance_milli = nla_get_u32(a);
+		if (o->balance_milli < SL_BALANCE_MIN_MILLI) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "balance factor must be greater than 1");
+			return -ERANGE;
+		}
+		if (o->balance_milli > SL_BALANCE_MAX_MILLI) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "balance factor is at most 100");
+			return -ERANGE;
+		}
+	}
+	a = tb[SLUICE_SVC_A_TABLE_SIZE];
+	if (a) {
+		o->table_size = nla_get_u32(a);
+		if (o->table_size < SL_MAGLEV_MIN_SIZE ||
+		    o->table_size > SL_MAGLEV_MAX_SIZE) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "table size must be within 251..1048573");
+			return -ERANGE;
+		}
+		if (!sl_prime(o->table_size)) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "table size must be prime");
+			return -EINVAL;
+		}
+	}
+
+	p.kind = o->sched == SLUICE_SCHED_MAGLEV ? SL_SCHED_MAGLEV : SL_SCHED_CHBL;
+	p.seed = o->seed;
+	p.balance_milli = o->balance_milli;
+	p.maglev_size = o->table_size;
+	if (sl_params_check(&p)) {
+		NL_SET_ERR_MSG(extack, "the scheduler refuses these parameters");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* SLUICE_A_BACKEND of @info: key into @k, weight into @weight if given. */
+static int sl_parse_be(struct genl_info *info, struct nlattr **tb,
+		       struct sl_key *k, u32 *weight)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *nest = info->attrs[SLUICE_A_BACKEND];
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, SLUICE_A_BACKEND))
+		return -EINVAL;
+	err = nla_parse_nested(tb, SLUICE_BE_A_MAX, nest, sluice_be_policy,
+			       extack);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, SLUICE_BE_A_FAMILY) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, SLUICE_BE_A_ADDR) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, SLUICE_BE_A_PORT))
+		return -EINVAL;
+	memset(k, 0, sizeof(*k));
+	err = sl_parse_family(tb[SLUICE_BE_A_FAMILY], &k->family, extack);
+	if (err)
+		return err;
+	err = sl_parse_addr(tb[SLUICE_BE_A_ADDR], k->family, &k->addr, extack);
+	if (err)
+		return err;
+	k->port = htons(nla_get_u16(tb[SLUICE_BE_A_PORT]));
+	if (tb[SLUICE_BE_A_WEIGHT]) {
+		*weight = nla_get_u32(tb[SLUICE_BE_A_WEIGHT]);
+		if (*weight > SL_WEIGHT_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[SLUICE_BE_A_WEIGHT],
+					    "weight must be within 0..65535");
+			return -ERANGE;
+		}
+	}
+	return 0;
+}
+
+/* ---- services --------------------------------------------------------- */
+
+int sl_nl_svc_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sluice_net *sn = sluice_pernet(genl_info_net(info));
+	struct sl_svc_net *sv = sl_sv(sn);
+	struct nlattr *tb[SLUICE_SVC_A_MAX + 1];
+	struct sl_service *svc;
+	struct sl_svc_opts o;
+	struct sl_key k;
+	int err, fi;
+
+	err = sl_parse_svc_key(info, tb, &k);
+	if (err)
+		return err;
+	o.sched = SLUICE_SCHED_CHBL;
+	o.affinity = SLUICE_AFFINITY_SRC;
+	o.on_delete = k.proto == IPPROTO_UDP ? SLUICE_ON_DELETE_FLUSH :
+					       SLUICE_ON_DELETE_KEEP;
+	o.balance_milli = SL_BALANCE_DEFAULT_MILLI;
+	o.seed = SL_SEED_DEFAULT;
+	o.table_size = SL_MAGLEV_DEFAULT_SIZE;
+	err = sl_parse_svc_opts(tb, &o, info->extack);
+	if (err)
+		return err;
+
+	mutex_lock(&sn->lock);
+	if (sl_svc_find(sn, &k)) {
+		NL_SET_ERR_MSG(info->extack, "the service exists");
+		err = -EEXIST;
+		goto out;
+	}
+	if (sv->nservices >= READ_ONCE(services_max)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "too many services in this network namespace (see the module parameter services_max)");
+		err = -ENOSPC;
+		goto out;
+	}
+	svc = kzalloc(sizeof(*svc), GFP_KERNEL);
+	if (!svc) {
+		err = -ENOMEM;
+		goto out;
+	}
+	svc->sn = sn;
+	refcount_set(&svc->ref, 1);
+	svc->family = k.family;
+	svc->proto = k.proto;
+	svc->port = k.port;
+	svc->addr = k.addr;
+	svc->sched = o.sched;
+	svc->affinity = o.affinity;
+	svc->on_delete = o.on_delete;
+	svc->balance_milli = o.balance_milli;
+	svc->seed = o.seed;
+	svc->table_size = o.table_size;
+	INIT_LIST_HEAD(&svc->backends);
+
+	fi = sl_family_idx(k.family);
+	if (!sv->hooked[fi]) {
+		err = sl_nat_register(sn, k.family);
+		if (err) {
+			NL_SET_ERR_MSG(info->extack,
+				       "cannot register the NAT hooks of this family");
+			kfree(svc);
+			goto out;
+		}
+		sv->hooked[fi] = true;
+	}
+	sv->nfamily[fi]++;
+	sv->nservices++;
+	list_add_tail(&svc->list, &sv->services);
+	hlist_add_head_rcu(&svc->hnode,
+			   &sv->hash[sl_svc_hashfn(k.family, k.proto, &k.addr, k.port)]);
+	sv->gen++;
+	err = 0;
+out:
+	mutex_unlock(&sn->lock);
+	return err;
+}
+
+int sl_nl_svc_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sluice_net *sn = sluice_pernet(genl_info_net(info));
+	struct nlattr *tb[SLUICE_SVC_A_MAX + 1];
+	struct sl_svc_state *st;
+	struct sl_service *svc;
+	struct sl_svc_opts o;
+	struct sl_key k;
+	int err;
+
+	err = sl_parse_svc_key(info, tb, &k);
+	if (err)
+		return err;
+
+	mutex_lock(&sn->lock);
+	svc = sl_svc_find(sn, &k);
+	if (!svc) {
+		NL_SET_ERR_MSG(info->extack, "no such service");
+		err = -ENOENT;
+		goto out;
+	}
+	sl_svc_opts_get(svc, &o);
+	err = sl_parse_svc_opts(tb, &o, info->extack);
+	if (err)
+		goto out;
+	st = sl_svc_state_next(svc, &o, NULL, NULL, NULL, 0);
+	if (IS_ERR(st)) {
+		err = PTR_ERR(st);
+		goto out;
+	}
+	svc->sched = o.sched;
+	svc->affinity = o.affinity;
+	svc->on_delete = o.on_delete;
+	svc->balance_milli = o.balance_milli;
+	svc->seed = o.seed;
+	svc->table_size = o.table_size;
+	sl_svc_publish(svc, st);
+	sn->svc.gen++;
+out:
+	mutex_unlock(&sn->lock);
+	return err;
+}
+
+/*
+ * Take @be out of service: it is off its list already and no published
+ * state lists it. With FLUSH its conntrack entries go; with KEEP they go
+ * on, and the backend with them. Drops the list's reference. Must hold
+ * sn->lock; @synced: a grace period has passed since it was unpublished.
+ */
+static void sl_be_retire(struct sluice_net *sn, struct sl_backend *be,
+			 bool flush)
+{
+	lockdep_assert_held(&sn->lock);
+	be->deleted = true;
+	if (flush)
+		sl_conns_flush_backend(sn, be);
+	sl_backend_put(be);
+}
+
+/* Delete @svc, its backends and its hooks if it was the last. */
+static void sl_svc_delete(struct sluice_net *sn, struct sl_service *svc,
+			  bool exiting)
+{
+	struct sl_svc_net *sv = sl_sv(sn);
+	struct sl_backend *be, *tmp;
+	bool flush;
+	int fi;
+
+	lockdep_assert_held(&sn->lock);
+	hlist_del_rcu(&svc->hnode);
+	list_del(&svc->list);
+	sv->nservices--;
+	sv->gen++;
+	fi = sl_family_idx(svc->family);
+	sv->nfamily[fi]--;
+	sl_svc_publish(svc, NULL);
+
+	/* At the namespace's exit every connection is released anyway. */
+	flush = !exiting && svc->on_delete == SLUICE_ON_DELETE_FLUSH;
+	/* No packet may still be assigning to the backends being flushed. */
+	if (flush && !list_empty(&svc->backends))
+		synchronize_rcu();
+	list_for_each_entry_safe(be, tmp, &svc->backends, list) {
+		list_del(&be->list);
+		svc->nbackends--;
+		sl_be_retire(sn, be, flush);
+	}
+	sl_svc_put(svc);
+	if (!exiting)
+		sl_hooks_put_unused(sn);
+}
+
+/*
+ * Unregister the hooks of a family that has neither services nor tracked
+ * connections any more. Must hold sn->lock.
+ */
+void sl_hooks_put_unused(struct sluice_net *sn)
+{
+	struct sl_svc_net *sv = sl_sv(sn);
+	int fi;
+
+	lockdep_assert_held(&sn->lock);
+	for (fi = 0; fi < 2; fi++) {
+		if (!sv->hooked[fi] || sv->nfamily[fi] ||
+		    atomic_read(&sv->tracked[fi]))
+			continue;
+		sl_nat_unregister(sn, fi ? AF_INET6 : AF_INET);
+		sv->hooked[fi] = false;
+	}
+}
+
+/* The last tracked connection of a family was released (conns.c). */
+static void sl_hooks_gc(struct work_struct *work)
+{
+	struct sl_svc_net *sv = container_of(work, struct sl_svc_net, hooks_gc);
+	struct sluice_net *sn = container_of(sv, struct sluice_net, svc);
+
+	mutex_lock(&sn->lock);
+	sl_hooks_put_unused(sn);
+	mutex_unlock(&sn->lock);
+}
+
+int sl_nl_svc_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sluice_net *sn = sluice_pernet(genl_info_net(info));
+	struct nlattr *tb[SLUICE_SVC_A_MAX + 1];
+	struct sl_service *svc;
+	struct sl_key k;
+	int err, i;
+
+	err = sl_parse_svc_key(info, tb, &k);
+	if (err)
+		return err;
+	for (i = SLUICE_SVC_A_SCHED; i <= SLUICE_SVC_A_ON_DELETE; i++) {
+		if (tb[i]) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[i],
+					    "only the key is expected");
+			return -EINVAL;
+		}
+	}
+
+	mutex_lock(&sn->lock);
+	svc = sl_svc_find(sn, &k);
+	if (!svc) {
+		NL_SET_ERR_MSG(info->extack, "no such service");
+		err = -ENOENT;
+	} else {
+		sl_svc_delete(sn, svc, false);
+	}
+	mutex_unlock(&sn->lock);
+	return err;
+}
+
+/* ---- backends --------------------------------------------------------- */
+
+int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sluice_net *sn = sluice_pernet(genl_info_net(info));
+	struct nlattr *stb[SLUICE_SVC_A_MAX + 1];
+	struct nlattr *btb[SLUICE_BE_A_MAX + 1];
+	struct sl_svc_state *st;
+	struct sl_service *svc;
+	struct sl_backend *be;
+	struct sl_svc_opts o;
+	struct sl_key sk, bk;
+	u32 weight = 1;
+	struct {
+		union nf_inet_addr addr;
+		__be16 port;
+	} __packed id;
+	int err;
+
+	err = sl_parse_svc_key(info, stb, &sk);
+	if (err)
+		return err;
+	err = sl_parse_be(info, btb, &bk, &weight);
+	if (err)
+		return err;
+
+	mutex_lock(&sn->lock);
+	svc = sl_svc_find(sn, &sk);
+	if (!svc) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SLUICE_A_SERVICE],
+				    "no such service");
+		err = -ENOENT;
+		goto out;
+	}
+	if (bk.family != svc->family) {
+		NL_SET_ERR_MSG_ATTR(info->extack, btb[SLUICE_BE_A_FAMILY],
+				    "the backend's family differs from the service's");
+		err = -EAFNOSUPPORT;
+		goto out;
+	}
+	if (sl_be_find(svc, &bk)) {
+		NL_SET_ERR_MSG(info->extack, "the backend exists");
+		err = -EEXIST;
+		goto out;
+	}
+	if (svc->nbackends >= min_t(unsigned int, READ_ONCE(backends_max),
+				    SL_BACKENDS_MAX)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "too many backends in this service (see the module parameter backends_max)");
+		err = -ENOSPC;
+		goto out;
+	}
+	be = kzalloc(sizeof(*be), GFP_KERNEL);
+	if (!be) {
+		err = -ENOMEM;
+		goto out;
+	}
+	refcount_set(&be->ref, 1);
+	be->svc = svc;
+	be->addr = bk.addr;
+	be->port = bk.port;
+	be->weight = weight;
+	memset(&id, 0, sizeof(id));
+	id.addr = bk.addr;
+	id.port = bk.port;
+	be->id = sl_hash(&id, sizeof(id), 0);
+
+	sl_svc_opts_get(svc, &o);
+	st = sl_svc_state_next(svc, &o, be, NULL, NULL, 0);
+	if (IS_ERR(st)) {
+		err = PTR_ERR(st);
+		kfree(be);
+		goto out;
+	}
+	refcount_inc(&svc->ref);
+	list_add_tail(&be->list, &svc->backends);
+	svc->nbackends++;
+	sl_svc_publish(svc, st);
+	sn->svc.gen++;
+out:
+	mutex_unlock(&sn->lock);
+	return err;
+}
+
+/* Service and backend of a SET or DEL request. Must hold sn->lock. */
+static int sl_be_lookup(struct sluice_net *sn, struct genl_info *info,
+			const struct sl_key *sk, const struct sl_key *bk,
+			struct nlattr **btb, struct sl_service **svcp,
+			struct sl_backend **bep)
+{
+	struct sl_service *svc;
+
+	lockdep_assert_held(&sn->lock);
+	svc = sl_svc_find(sn, sk);
+	if (!svc) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SLUICE_A_SERVICE],
+				    "no such service");
+		return -ENOENT;
+	}
+	if (bk->family != svc->family) {
+		NL_SET_ERR_MSG_ATTR(info->extack, btb[SLUICE_BE_A_FAMILY],
+				    "the backend's family differs from the service's");
+		return -EAFNOSUPPORT;
+	}
+	*bep = sl_be_find(svc, bk);
+	if (!*bep) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SLUICE_A_BACKEND],
+				    "no such backend");
+		return -ENOENT;
+	}
+	*svcp = svc;
+	return 0;
+}
+
+int sl_nl_be_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sluice_net *sn = sluice_pernet(genl_info_net(info));
+	struct nlattr *stb[SLUICE_SVC_A_MAX + 1];
+	struct nlattr *btb[SLUICE_BE_A_MAX + 1];
+	struct sl_svc_state *st;
+	struct sl_service *svc;
+	struct sl_backend *be;
+	struct sl_svc_opts o;
+	struct sl_key sk, bk;
+	u32 weight = U32_MAX;
+	int err;
+
+	err = sl_parse_svc_key(info, stb, &sk);
+	if (err)
+		return err;
+	err = sl_parse_be(info, btb, &bk, &weight);
+	if (err)
+		return err;
+
+	mutex_lock(&sn->lock);
+	err = sl_be_lookup(sn, info, &sk, &bk, btb, &svc, &be);
+	if (err)
+		goto out;
+	if (weight == U32_MAX)
+		goto out;	/* nothing to change */
+	sl_svc_opts_get(svc, &o);
+	st = sl_svc_state_next(svc, &o, NULL, NULL, be, weight);
+	if (IS_ERR(st)) {
+		err = PTR_ERR(st);
+		goto out;
+	}
+	WRITE_ONCE(be->weight, weight);
+	sl_svc_publish(svc, st);
+	sn->svc.gen++;
+out:
+	mutex_unlock(&sn->lock);
+	return err;
+}
+
+int sl_nl_be_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sluice_net *sn = sluice_pernet(genl_info_net(info));
+	struct nlattr *stb[SLUICE_SVC_A_MAX + 1];
+	struct nlattr *btb[SLUICE_BE_A_MAX + 1];
+	struct sl_svc_state *st;
+	struct sl_service *svc;
+	struct sl_backend *be;
+	struct sl_svc_opts o;
+	struct sl_key sk, bk;
+	u32 weight;
+	bool flush;
+	int err;
+
+	err = sl_parse_svc_key(info, stb, &sk);
+	if (err)
+		return err;
+	err = sl_parse_be(info, btb, &bk, &weight);
+	if (err)
+		return err;
+
+	mutex_lock(&sn->lock);
+	err = sl_be_lookup(sn, info, &sk, &bk, btb, &svc, &be);
+	if (err)
+		goto out;
+	sl_svc_opts_get(svc, &o);
+	st = sl_svc_state_next(svc, &o, NULL, be, NULL, 0);
+	if (IS_ERR(st)) {
+		err = PTR_ERR(st);
+		goto out;
+	}
+	list_del(&be->list);
+	svc->nbackends--;
+	sl_svc_publish(svc, st);
+	sn->svc.gen++;
+	flush = svc->on_delete == SLUICE_ON_DELETE_FLUSH;
+	/* No packet may still be assigning to it when it is flushed. */
+	if (flush)
+		synchronize_rcu();
+	sl_be_retire(sn, be, flush);
+out:
+	mutex_unlock(&sn->lock);
+	return err;
+}
+
+/* ---- replies and dumps ------------------------------------------------ */
+
+static int sl_put_stats(struct sk_buff *msg, int type, u32 live, u64 conns,
+			u64 overflows, const atomic64_t *no_backend)
+{
+	struct nlattr *nest = nla_nest_start(msg, type);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(msg, SLUICE_STATS_A_CONNS_LIVE, live) ||
+	    nla_put_u64_64bit(msg, SLUICE_STATS_A_CONNS_TOTAL, conns,
+			      SLUICE_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, SLUICE_STATS_A_OVERFLOWS, overflows,
+			      SLUICE_STATS_A_PAD) ||
+	    (no_backend &&
+	     nla_put_u64_64bit(msg, SLUICE_STATS_A_NO_BACKEND,
+			       atomic64_read(no_backend), SLUICE_STATS_A_PAD))) {
+		nla_nest_cancel(msg, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/* The key attributes of a service (in its nest). Any context. */
+int sl_put_svc_key(struct sk_buff *msg, const struct sl_service *svc)
+{
+	return nla_put_u8(msg, SLUICE_SVC_A_PROTO, svc->proto) ||
+	       nla_put_u16(msg, SLUICE_SVC_A_FAMILY, svc->family) ||
+	       nla_put(msg, SLUICE_SVC_A_ADDR, svc->family == AF_INET ? 4 : 16,
+		       &svc->addr) ||
+	       nla_put_u16(msg, SLUICE_SVC_A_PORT, ntohs(svc->port)) ?
+	       -EMSGSIZE : 0;
+}
+
+/* SLUICE_A_SERVICE with everything. Must hold sn->lock. */
+static int sl_put_svc(struct sk_buff *msg, const struct sl_service *svc)
+{
+	struct nlattr *nest = nla_nest_start(msg, SLUICE_A_SERVICE);
+
+	lockdep_assert_held(&svc->sn->lock);
+	if (!nest)
+		return -EMSGSIZE;
+	if (sl_put_svc_key(msg, svc) ||
+	    nla_put_u8(msg, SLUICE_SVC_A_SCHED, svc->sched) ||
+	    nla_put_u32(msg, SLUICE_SVC_A_BALANCE, svc->balance_milli) ||
+	    nla_put_u8(msg, SLUICE_SVC_A_AFFINITY, svc->affinity) ||
+	    nla_put_u32(msg, SLUICE_SVC_A_SEED, svc->seed) ||
+	    nla_put_u32(msg, SLUICE_SVC_A_TABLE_SIZE, svc->table_size) ||
+	    nla_put_u8(msg, SLUICE_SVC_A_ON_DELETE, svc->on_delete) ||
+	    nla_put_u32(msg, SLUICE_SVC_A_BACKENDS_NUM, svc->nbackends) ||
+	    sl_put_stats(msg, SLUICE_SVC_A_STATS, atomic_read(&svc->total),
+			 atomic64_read(&svc->conns),
+			 atomic64_read(&svc->overflows), &svc->no_backend)) {
+		nla_nest_cancel(msg, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+int sl_nl_svc_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sluice_net *sn = sluice_pernet(genl_info_net(info));
+	struct nlattr *tb[SLUICE_SVC_A_MAX + 1];
+	struct sl_service *svc;
+	struct sk_buff *msg;
+	struct sl_key k;
+	void *hdr;
+	int err;
+
+	err = sl_parse_svc_key(info, tb, &k);
+	if (err)
+		return err;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	mutex_lock(&sn->lock);
+	svc = sl_svc_find(sn, &k);
+	if (!svc) {
+		NL_SET_ERR_MSG(info->extack, "no such service");
+		err = -ENOENT;
+		goto err_unlock;
+	}
+	hdr = sluice_genl_put(msg, info, SLUICE_CMD_SERVICE_GET, 0);
+	if (!hdr || sl_put_svc(msg, svc)) {
+		err = -EMSGSIZE;
+		goto err_unlock;
+	}
+	mutex_unlock(&sn->lock);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_unlock:
+	mutex_unlock(&sn->lock);
+	nlmsg_free(msg);
+	return err;
+}
+
+/* cb->args[0]: services already sent. */
+int sl_nl_svc_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct sluice_net *sn = sluice_pernet(sock_net(skb->sk));
+	struct sl_service *svc;
+	long idx = 0, start = cb->args[0];
+	void *hdr;
+
+	mutex_lock(&sn->lock);
+	cb->seq = sn->svc.gen;
+	list_for_each_entry(svc, &sn->svc.services, list) {
+		if (idx++ < start)
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &sluice_genl_family,
+				  NLM_F_MULTI, SLUICE_CMD_SERVICE_GET);
+		if (!hdr)
+			goto full;
+		genl_dump_check_consistent(cb, hdr);
+		if (sl_put_svc(skb, svc)) {
+			genlmsg_cancel(skb, hdr);
+			goto full;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = idx;
+	}
+full:
+	mutex_unlock(&sn->lock);
+	return skb->len;
+}
+
+/* The key attributes of a backend (in its nest). Any context. */
+int sl_put_be_key(struct sk_buff *msg, const struct sl_service *svc,
+		  const struct sl_backend *be)
+{
+	return nla_put_u16(msg, SLUICE_BE_A_FAMILY, svc->family) ||
+	       nla_put(msg, SLUICE_BE_A_ADDR, svc->family == AF_INET ? 4 : 16,
+		       &be->addr) ||
+	       nla_put_u16(msg, SLUICE_BE_A_PORT, ntohs(be->port)) ?
+	       -EMSGSIZE : 0;
+}
+
+/* SLUICE_A_BACKEND with everything. Must hold sn->lock. */
+static int sl_put_be(struct sk_buff *msg, const struct sl_service *svc,
+		     const struct sl_backend *be)
+{
+	struct nlattr *nest = nla_nest_start(msg, SLUICE_A_BACKEND);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (sl_put_be_key(msg, svc, be) ||
+	    nla_put_u32(msg, SLUICE_BE_A_WEIGHT, be->weight) ||
+	    sl_put_stats(msg, SLUICE_BE_A_STATS, atomic_read(&be->load),
+			 atomic64_read(&be->conns),
+			 atomic64_read(&be->overflows), NULL)) {
+		nla_nest_cancel(msg, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/* cb->args[0]: backends already sent. */
+int sl_nl_be_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct sluice_net *sn = sluice_pernet(sock_net(skb->sk));
+	struct nlattr **attrs = sl_dump_attrs(cb);
+	struct nlattr *tb[SLUICE_SVC_A_MAX + 1], *nest;
+	struct sl_service *svc;
+	struct sl_backend *be;
+	long idx = 0, start = cb->args[0];
+	struct sl_key k;
+	void *hdr;
+	int err;
+
+	if (!attrs || !attrs[SLUICE_A_SERVICE]) {
+		NL_SET_ERR_MSG(cb->extack, "the service is required");
+		return -EINVAL;
+	}
+	{
+		struct genl_info fake = {
+			.attrs = attrs,
+			.extack = cb->extack,
+		};
+
+		err = sl_parse_svc_key(&fake, tb, &k);
+		if (err)
+			return err;
+	}
+
+	mutex_lock(&sn->lock);
+	cb->seq = sn->svc.gen;
+	svc = sl_svc_find(sn, &k);
+	if (!svc) {
+		mutex_unlock(&sn->lock);
+		NL_SET_ERR_MSG(cb->extack, "no such service");
+		return -ENOENT;
+	}
+	list_for_each_entry(be, &svc->backends, list) {
+		if (idx++ < start)
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &sluice_genl_family,
+				  NLM_F_MULTI, SLUICE_CMD_BACKEND_GET);
+		if (!hdr)
+			goto full;
+		genl_dump_check_consistent(cb, hdr);
+		nest = nla_nest_start(skb, SLUICE_A_SERVICE);
+		if (!nest || sl_put_svc_key(skb, svc)) {
+			genlmsg_cancel(skb, hdr);
+			goto full;
+		}
+		nla_nest_end(skb, nest);
+		if (sl_put_be(skb, svc, be)) {
+			genlmsg_cancel(skb, hdr);
+			goto full;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = idx;
+	}
+full:
+	mutex_unlock(&sn->lock);
+	return skb->len;
+}
+
+/* ---- namespaces and module -------------------------------------------- */
+
+int sl_svc_net_init(struct sluice_net *sn)
+{
+	struct sl_svc_net *sv = sl_sv(sn);
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(sv->hash); i++)
+		INIT_HLIST_HEAD(&sv->hash[i]);
+	INIT_LIST_HEAD(&sv->services);
+	INIT_WORK(&sv->hooks_gc, sl_hooks_gc);
+	sl_conns_net_init(sn);
+	return 0;
+}
+
+/* The namespace is going: every service, its hooks, every tracked
+ * connection (which hold conntrack entries that must go before conntrack's
+ * own namespace exit).
+ */
+void sl_svc_net_exit(struct sluice_net *sn)
+{
+	struct sl_svc_net *sv = sl_sv(sn);
+	struct sl_service *svc, *tmp;
+	int fi;
+
+	mutex_lock(&sn->lock);
+	list_for_each_entry_safe(svc, tmp, &sv->services, list)
+		sl_svc_delete(sn, svc, true);
+	for (fi = 0; fi < 2; fi++) {
+		if (sv->hooked[fi])
+			sl_nat_unregister(sn, fi ? AF_INET6 : AF_INET);
+		sv->hooked[fi] = false;
+	}
+	mutex_unlock(&sn->lock);
+	/* No hook runs any more once a grace period has passed (in there). */
+	sl_conns_net_exit(sn);
+	cancel_work_sync(&sv->hooks_gc);
+}
+
+int __init sl_svc_module_init(void)
+{
+	int err;
+
+	sl_wq = alloc_workqueue("sluice", WQ_UNBOUND, 0);
+	if (!sl_wq)
+		return -ENOMEM;
+	err = sl_conns_module_init();
+	if (err) {
+		destroy_workqueue(sl_wq);
+		return err;
+	}
+	return 0;
+}
+
+/* After every namespace is gone and rcu_barrier(): the state-freeing work
+ * items were queued by RCU callbacks; destroying the queue drains them.
+ */
+void sl_svc_module_exit(void)
+{
+	destroy_workqueue(sl_wq);
+	sl_conns_module_exit();
+}

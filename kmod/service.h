@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sluice: virtual services, their backends and the connections sluice
+ * assigned to them. Shared by service.c (configuration), nat.c (the packet
+ * path) and conns.c (live-connection accounting).
+ *
+ * Object lifetimes:
+ *
+ *   sl_service   in the namespace's list and hash while configured (one
+ *                reference); each of its backends holds one more. Freed
+ *                with kfree_rcu once the last reference goes, because the
+ *                packet path finds it in the RCU hash without a reference.
+ *   sl_backend   in its service's list while configured (one reference);
+ *                every published sl_svc_state that lists it holds one, and
+ *                so does every tracked connection (sl_conn). A deleted
+ *                backend whose connections are kept lives on, off every
+ *                list, until the last of them is released.
+ *   sl_svc_state the immutable snapshot the packet path uses: the
+ *                scheduler table and the backends it indexes. Replaced as a
+ *                whole (rcu_assign_pointer) on every change, the old one
+ *                freed after a grace period, in process context.
+ *
+ * Locking: configuration under sluice_net.lock (a mutex); tracked
+ * connections under sl_svc_net.conns_lock (a mutex, taken after
+ * sluice_net.lock when both are needed); the packet path under RCU only.
+ */
+#ifndef _SLUICE_SERVICE_H
+#define _SLUICE_SERVICE_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/llist.h>
+#include <linux/mutex.h>
+#include <linux/netfilter.h>
+#include <linux/refcount.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+#include <net/netlink.h>
+#include <linux/sluice.h>
+
+struct sluice_net;
+struct sl_table;
+struct nf_conn;
+
+/* Capacity limits (documented in Documentation/services.md). */
+#define SL_SERVICES_MAX		1024	/* services per network namespace */
+#define SL_SVC_HASH_BITS	8
+/* Seed used when the user gives none: fixed, so that hosts agree. */
+#define SL_SEED_DEFAULT		0x51c3e5edu
+/* How often tracked connections are checked for their end. */
+#define SL_CONNS_GC_MS		50
+
+struct sl_service;
+
+struct sl_backend {
+	struct list_head list;		/* sl_service.backends; under lock */
+	struct sl_service *svc;		/* holds a reference */
+	refcount_t ref;
+	union nf_inet_addr addr;
+	__be16 port;
+	u32 weight;			/* WRITE_ONCE under lock */
+	u64 id;				/* stable identity for the scheduler */
+	bool deleted;
+
+	atomic_t load;			/* live connections */
+	atomic64_t conns;		/* assigned in total */
+	atomic64_t overflows;		/* first choice of a key, was full */
+	struct rcu_head rcu;
+};
+
+/* What the packet path reads; immutable once published. */
+struct sl_svc_state {
+	struct sl_table *table;		/* NULL when no backend */
+	u32 seed;			/* the service's, for the key hash */
+	u8 affinity;			/* enum sluice_affinity */
+	u32 n;
+	struct rcu_work rwork;		/* freeing, after a grace period */
+	struct sl_backend *be[];	/* each holds a reference */
+};
+
+struct sl_service {
+	struct hlist_node hnode;	/* sl_svc_net.hash; RCU */
+	struct list_head list;		/* sl_svc_net.services; under lock */
+	struct sluice_net *sn;
+	refcount_t ref;
+
+	/* key */
+	u16 family;			/* AF_INET, AF_INET6 */
+	u8 proto;			/* IPPROTO_TCP, IPPROTO_UDP */
+	__be16 port;
+	union nf_inet_addr addr;
+
+	/* options, under lock */
+	u8 sched;			/* enum sluice_sched */
+	u8 affinity;			/* enum sluice_affinity */
+	u8 on_delete;			/* enum sluice_on_delete */
+	u32 balance_milli;
+	u32 seed;
+	u32 table_size;
+
+	struct list_head backends;	/* under lock */
+	u32 nbackends;
+	struct sl_svc_state __rcu *state;
+
+	/* counters */
+	atomic_t total;			/* live connections, all backends */
+	atomic64_t conns;
+	atomic64_t overflows;
+	atomic64_t no_backend;
+	unsigned long full_event_at;	/* jiffies of the last BACKEND_FULL */
+	struct rcu_head rcu;
+};
+
+/* A connection sluice assigned: a reference on its conntrack entry and
+ * on its backend, released when the entry dies or stops being live.
+ */
+struct sl_conn {
+	union {
+		struct llist_node lnode;	/* sl_svc_net.conns_new */
+		struct list_head list;		/* sl_svc_net.conns */
+	};
+	struct nf_conn *ct;
+	struct sl_backend *be;
+};
+
+/* Per network namespace part of services, embedded in struct sluice_net. */
+struct sl_svc_net {
+	struct hlist_head hash[1 << SL_SVC_HASH_BITS];	/* RCU */
+	struct list_head services;	/* under lock, in creation order */
+	u32 nservices;
+	u32 nfamily[2];			/* services per family: [0] v4, [1] v6 */
+	/*
+	 * The NAT hooks of a family stay registered while the family has
+	 * services or tracked connections: a connection kept after its
+	 * service is gone still needs the NAT core's hooks.
+	 */
+	bool hooked[2];			/* under lock */
+	atomic_t tracked[2];		/* tracked connections per family */
+	struct work_struct hooks_gc;	/* unregisters hooks no longer used */
+	u32 gen;			/* bumped on every change, for dumps */
+
+	struct mutex conns_lock;
+	struct llist_head conns_new;	/* added by the packet path */
+	struct list_head conns;		/* under conns_lock */
+	struct delayed_work conns_gc;
+};
+
+/* service.c */
+int sl_svc_module_init(void);
+void sl_svc_module_exit(void);
+int sl_svc_net_init(struct sluice_net *sn);
+void sl_svc_net_exit(struct sluice_net *sn);
+struct sl_service *sl_svc_lookup_rcu(struct sluice_net *sn, u16 family,
+				     u8 proto, const union nf_inet_addr *addr,
+				     __be16 port);
+void sl_backend_put(struct sl_backend *be);
+int sl_put_svc_key(struct sk_buff *msg, const struct sl_service *svc);
+int sl_put_be_key(struct sk_buff *msg, const struct sl_service *svc,
+		  const struct sl_backend *be);
+int sl_nl_svc_new(struct sk_buff *skb, struct genl_info *info);
+int sl_nl_svc_set(struct sk_buff *skb, struct genl_info *info);
+int sl_nl_svc_del(struct sk_buff *skb, struct genl_info *info);
+int sl_nl_svc_get(struct sk_buff *skb, struct genl_info *info);
+int sl_nl_svc_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info);
+int sl_nl_be_set(struct sk_buff *skb, struct genl_info *info);
+int sl_nl_be_del(struct sk_buff *skb, struct genl_info *info);
+int sl_nl_be_dump(struct sk_buff *skb, struct netlink_callback *cb);
+
+void sl_hooks_put_unused(struct sluice_net *sn);
+static inline int sl_family_idx(u16 family)
+{
+	return family == AF_INET6;
+}
+
+/* nat.c */
+int sl_nat_register(struct sluice_net *sn, u16 family);
+void sl_nat_unregister(struct sluice_net *sn, u16 family);
+
+/* conns.c */
+int sl_conns_module_init(void);
+void sl_conns_module_exit(void);
+void sl_conns_net_init(struct sluice_net *sn);
+void sl_conns_net_exit(struct sluice_net *sn);
+struct sl_conn *sl_conn_alloc(void);
+void sl_conn_free(struct sl_conn *c);
+void sl_conns_track(struct sluice_net *sn, struct sl_conn *c,
+		    struct nf_conn *ct, struct sl_backend *be);
+void sl_conns_flush_backend(struct sluice_net *sn, struct sl_backend *be);
+
+extern struct workqueue_struct *sl_wq;
+extern const struct nla_policy sluice_svc_policy[SLUICE_SVC_A_MAX + 1];
+extern const struct nla_policy sluice_be_policy[SLUICE_BE_A_MAX + 1];
+
+#endif /* _SLUICE_SERVICE_H */

@@ -1,0 +1,78 @@
+#!/bin/sh
+# Bad input is refused with its message and changes nothing: a path that
+# is not a cgroup2 directory, a nonexistent path, rate 0 or unparsable
+# units, a burst smaller than one MTU, a weight out of range, thresholds
+# out of order, too many entries (the max_cgroups module parameter), and an
+# unprivileged user namespace; `sluice cgroup show -j` stays the same.
+# timeout: 60
+. /selftests/lib.sh
+ensure_module
+world_setup
+a=$(cg_new a)
+b=$(cg_new b)
+sluice cgroup set "$a" rate 10mbit weight 200 || fail "cgroup set a"
+conf() { sluice cgroup show -j | jq -S '[.cgroups[] | del(.bytes, .packets, .marked, .dropped)]'; }
+before=$(conf)
+same() { [ "$(conf)" = "$before" ] || fail "after '$*': the entries changed: $(conf)"; }
+
+refused() { # refused REGEX ARGS...: sluice ARGS fails, says REGEX, changes nothing
+	expect_fail "$@"
+	shift
+	same "$@"
+}
+refused "not a cgroup2 directory" sluice cgroup set /tmp rate 1mbit
+refused "not a cgroup2 directory" sluice cgroup set "$a/cgroup.procs" rate 1mbit
+refused "No such file or directory" sluice cgroup set "$CG_TOP/nope" rate 1mbit
+refused "rate must be more than 0" sluice cgroup set "$a" rate 0
+refused "rate must be more than 0" sluice cgroup set "$b" rate 0mbit
+refused "cannot parse rate '10mbits'" sluice cgroup set "$a" rate 10mbits
+refused "cannot parse rate 'fast'" sluice cgroup set "$a" rate fast
+refused "burst must be at least one MTU" sluice cgroup set "$a" burst 1000
+refused "burst must be at least one MTU" sluice cgroup set "$b" rate 1mbit burst 1k
+refused "cannot parse burst" sluice cgroup set "$a" burst 10xb
+refused "weight must be an integer from 1 to 10000" sluice cgroup set "$a" weight 0
+refused "weight must be an integer from 1 to 10000" sluice cgroup set "$a" weight 10001
+refused "weight must be an integer from 1 to 10000" sluice cgroup set "$b" weight -5
+refused "drop threshold must not be below the mark threshold" sluice cgroup set "$a" mark 200k drop 100k
+refused "mode is 'ecn' or 'drop'" sluice cgroup set "$a" mode red
+refused "unknown option 'speed'" sluice cgroup set "$a" speed 1mbit
+refused "has no entry" sluice cgroup del "$b"
+
+# The kernel checks too: a weight of 0 sent directly.
+CMD_CGROUP_SET=10 A_CGROUP=6 CG_A_ID=1 CG_A_WEIGHT=6
+out=$(sl-genl $CMD_CGROUP_SET $A_CGROUP:nest $CG_A_ID:u64:$(stat -c %i "$a") $CG_A_WEIGHT:u32:0 end) &&
+	fail "weight 0 accepted by the kernel: $out"
+log "kernel, weight 0: $out"
+same "raw weight 0"
+
+# Too many entries: the limit is the module parameter max_cgroups.
+old=$(cat /sys/module/sluice/parameters/max_cgroups)
+cleanup_add "echo $old >/sys/module/sluice/parameters/max_cgroups"
+n=$(sluice cgroup show -j | jq '.cgroups | length')
+echo "$n" >/sys/module/sluice/parameters/max_cgroups
+refused "too many cgroup entries" sluice cgroup set "$b" rate 1mbit
+echo "$old" >/sys/module/sluice/parameters/max_cgroups
+# ... and changing an existing entry is not a new one.
+echo "$n" >/sys/module/sluice/parameters/max_cgroups
+sluice cgroup set "$a" rate 10mbit weight 200 || fail "changing an existing entry at the limit"
+same "changing to the same values"
+echo "$old" >/sys/module/sluice/parameters/max_cgroups
+
+# Who may configure: cgroups are global.
+refused "needs CAP_NET_ADMIN in the initial user namespace" \
+	unshare --user --map-root-user --net sluice cgroup set "$b" rate 1mbit
+refused "needs CAP_NET_ADMIN in the initial user namespace" \
+	unshare --user --map-root-user --net sluice cgroup del "$a"
+refused "Operation not permitted" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all sluice cgroup set "$b" rate 1mbit
+# Reading is allowed to the admin of a network namespace: it shows the
+# entries (the table is global) and its own namespace's unattributed counts.
+out=$(unshare --user --map-root-user --net sluice cgroup show -j) || fail "show in a user namespace: $out"
+echo "$out" | jq -e '.cgroups | length >= 1' >/dev/null || fail "show in a user namespace: $out"
+
+# Good input still works.
+sluice cgroup set "$b" rate 1.5mbit burst 3000 mark 10k drop 20k mode drop weight 10000 || fail "good set"
+[ "$(sluice cgroup show -j | jq -c --arg p "${b#/sys/fs/cgroup}" '.cgroups[] | select(.path == $p) | [.rate, .burst, .mark_thresh, .drop_thresh, .mode, .weight]')" = '[1500000,3000,10240,20480,"drop",10000]' ] ||
+	fail "b's values: $(sluice cgroup show -j)"
+sluice cgroup set "$b" rate none || fail "rate none"
+[ "$(sluice cgroup show -j | jq --arg p "${b#/sys/fs/cgroup}" '.cgroups[] | select(.path == $p) | .rate')" = 0 ] || fail "rate none"

@@ -1,0 +1,66 @@
+#!/bin/sh
+# Rate limit with ECN: a bulk TCP transfer into a container whose cgroup is
+# limited well below what the VM carries averages within 5% of the limit
+# over 5 s (the 5 s after the first), its first second is at most 1.1x the limit, it is CE-marked, and
+# its sender retransmits fewer than 1% of its segments. ECN is enabled in
+# both namespaces (net.ipv4.tcp_ecn=1). IPv4 and IPv6.
+#
+#   world (sender) --netem 5 ms-- ct1 (receiver, cgroup lim: 40 Mbit/s)
+#
+# The 5 ms delay stands for the network between a client and the host: the
+# limiter adds no delay, and TCP can only be held to a rate by its window
+# where rate x RTT is worth a few segments (see Documentation/ingress.md).
+# timeout: 120
+. /selftests/lib.sh
+ensure_module
+world_setup
+# Every connection starts afresh, not from the metrics of the previous one.
+in_ns "$NS_W" sysctl -qw net.ipv4.tcp_no_metrics_save=1
+container_new 1 lim
+wan_delay 1 5
+RATE=40	# Mbit/s
+in_ns "$NS_W" sysctl -qw net.ipv4.tcp_ecn=1
+in_ct 1 sysctl -qw net.ipv4.tcp_ecn=1
+REL=${CG_TOP#/sys/fs/cgroup}
+counter() { sluice cgroup show -j | jq -r --arg p "$REL/lim" ".cgroups[] | select(.path == \$p) | .$1"; }
+
+# What this VM carries without a limit (the entry only counts).
+sluice cgroup set "$CG_CT1" || fail "cgroup set"
+bulk_recv 1 5001 free
+in_ns "$NS_W" sl-bulk send --to 10.200.1.2:5001 --duration 3 >"$SL_TMP/s.out" 2>&1 ||
+	fail "sender: $(cat "$SL_TMP/s.out")"
+bulk_stop free
+free=$(bulk_mbit free 0 3)
+log "without a limit: $free Mbit/s"
+awk -v f="$free" -v r=$RATE 'BEGIN { exit !(f >= 3 * r) }' ||
+	fail "the VM carries only $free Mbit/s, not 3 x the $RATE Mbit/s limit"
+
+sluice cgroup set "$CG_CT1" rate ${RATE}mbit || fail "cgroup set rate"
+n=0
+for dst in 10.200.1.2 "[fd00:200:1::2]"; do
+	n=$((n + 1))
+	m0=$(counter marked) d0=$(counter dropped) b0=$(counter bytes)
+	bulk_recv 1 500$n r$n
+	in_ns "$NS_W" sl-bulk send --ecn --to "$dst:500$n" --duration 7 >"$SL_TMP/s.out" 2>&1 ||
+		fail "sender: $(cat "$SL_TMP/s.out")"
+	bulk_stop r$n
+	m1=$(counter marked) d1=$(counter dropped) b1=$(counter bytes)
+	# The limit is on IP packets (headers included, as tc's rates are):
+	# the receiver's timeline, scaled by what the entry charged per byte
+	# of payload over the whole transfer.
+	pay=$(sed -n 's/^summary bytes=\([0-9]*\).*/\1/p' "$SL_TMP/r$n.out")
+	k=$(awk -v c="$((b1 - b0))" -v p="$pay" 'BEGIN { printf "%.4f", p ? c / p : 0 }')
+	good=$(bulk_mbit r$n 1 6)
+	avg=$(awk -v g="$good" -v k="$k" 'BEGIN { printf "%.2f", g * k }')
+	one=$(awk -v g="$(bulk_mbit r$n 0 1)" -v k="$k" 'BEGIN { printf "%.2f", g * k }')
+	set -- $(sed -n 's/^total bytes=[0-9]* segs_out=\([0-9]*\) retrans=\([0-9]*\).*/\1 \2/p' "$SL_TMP/s.out")
+	segs=${1:-0} retr=${2:-0}
+	log "$dst: 5 s average $avg Mbit/s (goodput $good, IP bytes per payload byte $k), first second $one (limit $RATE); CE-marked $((m1 - m0)), dropped $((d1 - d0)); sender retransmitted $retr of $segs segments"
+	awk -v a="$avg" -v r=$RATE 'BEGIN { exit !(a >= 0.95 * r && a <= 1.05 * r) }' ||
+		fail "$dst: average $avg Mbit/s is not within 5% of $RATE: $(cat "$SL_TMP/r$n.out")"
+	awk -v a="$one" -v r=$RATE 'BEGIN { exit !(a <= 1.1 * r) }' ||
+		fail "$dst: first second $one Mbit/s is over 1.1 x $RATE"
+	[ "$((m1 - m0))" -gt 0 ] || fail "$dst: no packet was CE-marked"
+	[ "$segs" -gt 1000 ] || fail "$dst: sender sent only $segs segments: $(cat "$SL_TMP/s.out")"
+	[ $((retr * 100)) -lt "$segs" ] || fail "$dst: $retr retransmissions of $segs segments is 1% or more"
+done

@@ -1,0 +1,60 @@
+#!/bin/sh
+# Lifecycle: removing a configured cgroup (rmdir) removes its entry within
+# a second, the removal event appears in `sluice monitor` (text and JSON),
+# the children's parent pointers skip it, and counting goes on for the
+# others. The leak check is the runner's (kmemleak on the debug kernel,
+# and the module must unload at the end).
+# timeout: 90
+. /selftests/lib.sh
+ensure_module
+world_setup
+container_new 1 web/a
+REL=${CG_TOP#/sys/fs/cgroup}
+mkdir "$CG_TOP/web/gone" "$CG_TOP/web/gone/kid" || fail "mkdir"
+for c in web web/a web/gone web/gone/kid; do
+	sluice cgroup set "$CG_TOP/$c" rate 100mbit || fail "cgroup set $c"
+done
+ids() { sluice cgroup show -j | jq -r '.cgroups[].path' | sort | tr '\n' ' '; }
+has() { sluice cgroup show -j | jq -e --arg p "$REL/$1" '.cgroups[] | select(.path == $p)' >/dev/null; }
+parent_of() { sluice cgroup show -j | jq -r --arg p "$REL/$1" '.cgroups[] | select(.path == $p) | .parent_id'; }
+
+sluice monitor -t >"$SL_TMP/mon.txt" 2>&1 &
+cleanup_add "kill $! 2>/dev/null"
+sluice monitor -j >"$SL_TMP/mon.json" 2>&1 &
+cleanup_add "kill $! 2>/dev/null"
+wait_for 10 grep -q listening "$SL_TMP/mon.txt" || fail "monitor did not start: $(cat "$SL_TMP/mon.txt")"
+sleep 0.2	# the JSON monitor prints nothing until an event: give it time to join
+
+# Traffic into web/a meanwhile.
+bulk_recv 1 5001 r -u
+in_ns "$NS_W" sl-bulk send -u --to 10.200.1.2:5001 --rate 10mbit --duration 10 >/dev/null 2>&1 &
+kid_id=$(stat -c %i "$CG_TOP/web/gone/kid")
+web_id=$(stat -c %i "$CG_TOP/web")
+
+# The middle one goes first: its child now hangs off web.
+# The monitor stamps each event with CLOCK_MONOTONIC, which /proc/uptime
+# follows: the latency is the kernel's, not this script's polling.
+start=$(cut -d' ' -f1 /proc/uptime)
+rmdir "$CG_TOP/web/gone/kid" || fail "rmdir kid"
+wait_for 5 grep -q "cgroup-removed $REL/web/gone/kid id $kid_id" "$SL_TMP/mon.txt" ||
+	fail "no removal event for kid: $(cat "$SL_TMP/mon.txt")"
+end=$(grep " cgroup-removed $REL/web/gone/kid " "$SL_TMP/mon.txt" | sed 's/^\[\([0-9.]*\)\].*/\1/')
+log "event $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') s after the rmdir: $(grep kid "$SL_TMP/mon.txt")"
+awk -v a="$start" -v b="$end" 'BEGIN { exit !(b != "" && b - a <= 1.0) }' || fail "the event took more than 1 s (rmdir at $start, event at $end)"
+has web/gone/kid && fail "kid's entry is still there: $(ids)"
+wait_for 2 grep -q "\"path\":\"$REL/web/gone/kid\"" "$SL_TMP/mon.json" ||
+	fail "no JSON event: $(cat "$SL_TMP/mon.json")"
+jq -e --argjson id "$kid_id" 'select(.event == "cgroup-removed" and .id == $id)' "$SL_TMP/mon.json" >/dev/null ||
+	fail "bad JSON event: $(cat "$SL_TMP/mon.json")"
+
+rmdir "$CG_TOP/web/gone" || fail "rmdir gone"
+wait_for 2 grep -q "cgroup-removed $REL/web/gone id" "$SL_TMP/mon.txt" || fail "no event for gone"
+has web/gone && fail "gone's entry is still there"
+expect_eq "web/a's parent" "$(parent_of web/a)" "$web_id"
+
+# The others still count.
+packets() { sluice cgroup show -j | jq --arg p "$REL/web/a" '.cgroups[] | select(.path == $p) | .packets'; }
+p0=$(packets)
+more() { [ "$(packets)" -gt "$p0" ]; }
+wait_for 5 more || fail "web/a stopped counting ($p0 packets): $(cat "$SL_TMP/r.out")"
+log "left: $(ids)"

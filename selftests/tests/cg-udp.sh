@@ -1,0 +1,40 @@
+#!/bin/sh
+# A UDP flood into a limited cgroup is held to its limit while its
+# sibling's TCP transfer gets its share: under a parent limited to
+# 40 Mbit/s with equal weights, the flood (100 Mbit/s offered) is held to
+# its 20 Mbit/s share and the TCP transfer gets at least 90% of its own.
+#
+#   world --netem 5 ms-- ct1 (cgroup p/flood: UDP receiver)
+#         --netem 5 ms-- ct2 (cgroup p/tcp: TCP receiver)     p: 40 Mbit/s
+# timeout: 100
+. /selftests/lib.sh
+ensure_module
+world_setup
+# Every connection starts afresh, not from the metrics of the previous one.
+in_ns "$NS_W" sysctl -qw net.ipv4.tcp_no_metrics_save=1
+container_new 1 p/flood
+container_new 2 p/tcp
+wan_delay 1 5
+wan_delay 2 5
+RATE=40 SHARE=20
+for ns in "$NS_W" "$NS_CT2"; do in_ns "$ns" sysctl -qw net.ipv4.tcp_ecn=1; done
+sluice cgroup set "$CG_TOP/p" rate ${RATE}mbit || fail "cgroup set p"
+sluice cgroup set "$CG_CT1" || fail "cgroup set p/flood"
+sluice cgroup set "$CG_CT2" || fail "cgroup set p/tcp"
+
+bulk_recv 1 5001 u -u
+bulk_recv 2 5002 t
+in_ns "$NS_W" sl-bulk send -u --to 10.200.1.2:5001 --rate 100mbit --size 1400 --duration 7 >"$SL_TMP/su.out" 2>&1 &
+su=$!
+in_ns "$NS_W" sl-bulk send --ecn --to 10.200.2.2:5002 --flows 2 --duration 7 >"$SL_TMP/st.out" 2>&1 ||
+	fail "tcp sender: $(cat "$SL_TMP/st.out")"
+wait $su
+bulk_stop u
+bulk_stop t
+# UDP payload is 1400 of 1428 IP bytes; the limit is on IP bytes.
+ru=$(bulk_mbit u 1 6) rt=$(bulk_mbit t 1 6)
+log "flood: $ru Mbit/s of payload ($(tail -1 "$SL_TMP/su.out")); tcp: $rt Mbit/s; shares $SHARE of $RATE"
+awk -v u="$ru" -v s=$SHARE 'BEGIN { ip = u * 1428 / 1400; exit !(ip >= 0.9 * s && ip <= 1.05 * s) }' ||
+	fail "the flood got $ru Mbit/s, not its $SHARE Mbit/s share"
+awk -v t="$rt" -v s=$SHARE 'BEGIN { exit !(t >= 0.9 * s) }' ||
+	fail "the TCP transfer got $rt Mbit/s, less than 90% of its $SHARE Mbit/s share"

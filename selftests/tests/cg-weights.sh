@@ -1,0 +1,61 @@
+#!/bin/sh
+# Weights: two children at 1:3 under a parent limited to 40 Mbit/s, both
+# saturating with 4 TCP flows each, get shares within 10% of 25% and 75%;
+# when one stops, the other reaches at least 90% of the parent's rate
+# within 1 second (measured with `sluice top -j`, every 0.25 s).
+#
+#   world --netem 5 ms-- ct1 (cgroup p/a, weight 100)
+#         --netem 5 ms-- ct2 (cgroup p/b, weight 300)    p: rate 40 Mbit/s
+# timeout: 120
+. /selftests/lib.sh
+ensure_module
+world_setup
+# Every connection starts afresh, not from the metrics of the previous one.
+in_ns "$NS_W" sysctl -qw net.ipv4.tcp_no_metrics_save=1
+container_new 1 p/a
+container_new 2 p/b
+wan_delay 1 5
+wan_delay 2 5
+RATE=40
+for ns in "$NS_W" "$NS_CT1" "$NS_CT2"; do in_ns "$ns" sysctl -qw net.ipv4.tcp_ecn=1; done
+sluice cgroup set "$CG_TOP/p" rate ${RATE}mbit || fail "cgroup set p"
+sluice cgroup set "$CG_CT1" weight 100 || fail "cgroup set p/a"
+sluice cgroup set "$CG_CT2" weight 300 || fail "cgroup set p/b"
+REL=${CG_TOP#/sys/fs/cgroup}
+
+bulk_recv 1 5001 a --interval-ms 250
+bulk_recv 2 5002 b --interval-ms 250
+sluice top -j -d 0.25 >"$SL_TMP/top.out" 2>&1 &
+cleanup_add "kill $! 2>/dev/null"
+in_ns "$NS_W" sl-bulk send --ecn --to 10.200.1.2:5001 --flows 4 --duration 6 >"$SL_TMP/sa.out" 2>&1 &
+sa=$!
+in_ns "$NS_W" sl-bulk send --ecn --to 10.200.2.2:5002 --flows 4 --duration 9 >"$SL_TMP/sb.out" 2>&1 &
+sb=$!
+wait $sa || fail "sender a: $(cat "$SL_TMP/sa.out")"
+wait $sb || fail "sender b: $(cat "$SL_TMP/sb.out")"
+bulk_stop a
+bulk_stop b
+
+# Shares while both run: seconds 1.5 to 5 of each receiver.
+ra=$(bulk_mbit a 1.5 5) rb=$(bulk_mbit b 1.5 5)
+log "both busy: p/a $ra Mbit/s, p/b $rb Mbit/s (parent limit $RATE)"
+awk -v a="$ra" -v b="$rb" 'BEGIN { s = a / (a + b); exit !(s >= 0.225 && s <= 0.275) }' ||
+	fail "p/a's share is not within 10% of 25%: a $ra, b $rb"
+awk -v a="$ra" -v b="$rb" -v r=$RATE 'BEGIN { exit !(a + b >= 0.9 * r && a + b <= 1.05 * r) }' ||
+	fail "the parent's total $ra + $rb is not its rate $RATE"
+
+# After a stops: the first top sample where a is below 10% of the parent's
+# rate, then b must reach 90% of it within 1 s.
+jq -r --arg a "$REL/p/a" --arg b "$REL/p/b" \
+	'[.t, (.cgroups[] | select(.path == $a) | .bps), (.cgroups[] | select(.path == $b) | .bps)] | @tsv' \
+	"$SL_TMP/top.out" >"$SL_TMP/top.tsv"
+res=$(awk -v r=$RATE '{ t = $1; a = $2 / 1e6; b = $3 / 1e6 }
+	a > 0.5 * r * 0.25 { busy = 1 }
+	busy && !stop && a < 0.1 * r { stop = t }
+	stop && t > stop && t <= stop + 1.0 && b > best { best = b; when = t - stop }
+	END { printf "%s %.2f %.2f", stop ? "ok" : "none", best, when }' "$SL_TMP/top.tsv")
+set -- $res
+log "after p/a stopped: p/b reached $2 Mbit/s within $3 s"
+[ "$1" = ok ] || fail "p/a never stopped in top's samples: $(cat "$SL_TMP/top.tsv")"
+awk -v b="$2" -v r=$RATE 'BEGIN { exit !(b >= 0.9 * r) }' ||
+	fail "p/b did not reach 90% of $RATE within 1 s of p/a stopping: $(cat "$SL_TMP/top.tsv")"

@@ -1,0 +1,94 @@
+#!/bin/sh
+# Deleting a backend. UDP, on-delete flush (UDP's default): its flows move
+# at once -- the same 5-tuples, sent again, reach the other backends, its
+# conntrack entries are gone and its load released. UDP, on-delete keep:
+# flows of a deleted backend go on reaching it. TCP, on-delete keep (TCP's
+# default): an established connection to a deleted backend goes on
+# exchanging data, new connections avoid it, and it even outlives the
+# deletion of its service (the NAT hooks stay while kept connections need
+# them).
+#
+#   client ---- host (sluice) ---- b1, b2, b3
+#
+# timeout: 150
+. /selftests/lib.sh
+ensure_module
+
+topo_setup 3
+for i in 1 2 3; do backend_start $i; done
+h() { in_ns "$NS_H" "$@"; }
+c() { in_ns "$NS_C" "$@"; }
+VIP=$VIP4:80
+N=30
+
+# flows FILE: the same N UDP flows every time (fixed source ports).
+flows() {
+	c sl-client -u -n $N --concurrent 10 --sport 31000 --timeout 10 $VIP >"$1" 2>"$1.err" ||
+		fail "UDP flows: $(cat "$1.err"; grep ERROR "$1" | head -3)"
+}
+
+# ---- UDP, flush ----
+h sluice service add udp $VIP affinity src-port || fail "service add udp"
+expect_eq "UDP's default on-delete" "$(svc_jq udp $VIP4 .on_delete)" flush
+for i in 1 2 3; do h sluice backend add udp $VIP "$(be4 $i)" || fail "backend add $i"; done
+flows "$SL_TMP/u1"
+X=$(awk '{print $3}' "$SL_TMP/u1" | head -1); x=${X#b}
+nx=$(grep -c " $X\$" "$SL_TMP/u1")
+expect_eq "live UDP flows" "$(svc_jq udp $VIP4 .stats.live)" $N
+
+h sluice backend del udp $VIP "$(be4 $x)" || fail "backend del $X"
+# Released at once, not after a timeout.
+expect_eq "live UDP flows right after deleting $X" "$(svc_jq udp $VIP4 .stats.live)" $((N - nx))
+left=$(h conntrack -L -p udp 2>/dev/null | grep -c "src=10.1.$x.2 ")
+expect_eq "conntrack entries of $X" "$left" 0
+flows "$SL_TMP/u2"
+grep -q " $X\$" "$SL_TMP/u2" && fail "a UDP flow still reaches the deleted $X"
+# the flows of the other backends did not move
+moved=$(awk 'NR == FNR { b[$2] = $3; next } b[$2] != "'$X'" && b[$2] != $3' "$SL_TMP/u1" "$SL_TMP/u2" | wc -l)
+expect_eq "flows of other backends that moved" "$moved" 0
+log "flush: $nx flows of $X moved at once to the others; $((N - nx)) stayed"
+
+# ---- UDP, keep ----
+h sluice service set udp $VIP on-delete keep || fail "service set on-delete keep"
+Y=$(awk '{print $3}' "$SL_TMP/u2" | head -1); y=${Y#b}
+ny=$(grep -c " $Y\$" "$SL_TMP/u2")
+h sluice backend del udp $VIP "$(be4 $y)" || fail "backend del $Y"
+flows "$SL_TMP/u3"
+expect_eq "flows still reaching the deleted $Y" "$(grep -c " $Y\$" "$SL_TMP/u3")" "$ny"
+expect_eq "live UDP flows" "$(svc_jq udp $VIP4 .stats.live)" $N
+log "keep: the $ny flows of the deleted $Y go on reaching it"
+h sluice service del udp $VIP || fail "service del udp"
+h conntrack -F >/dev/null 2>&1
+
+# ---- TCP, keep ----
+h sluice service add tcp $VIP affinity tuple || fail "service add tcp"
+expect_eq "TCP's default on-delete" "$(svc_jq tcp $VIP4 .on_delete)" keep
+for i in 1 2 3; do h sluice backend add tcp $VIP "$(be4 $i)" || fail "backend add $i"; done
+c sl-client -n 6 --concurrent 6 --timeout 10 --exchange-every 100 \
+	--hold-until-file "$SL_TMP/release" --ready-file "$SL_TMP/ready" $VIP \
+	>"$SL_TMP/held" 2>"$SL_TMP/held.err" &
+HELD=$!
+cleanup_add "kill $HELD 2>/dev/null"
+wait_for 60 test -e "$SL_TMP/ready" || fail "held connections not ready: $(cat "$SL_TMP/held.err")"
+Z=$(awk '{print $3}' "$SL_TMP/held" | head -1); z=${Z#b}
+nz=$(grep -c " $Z\$" "$SL_TMP/held")
+h sluice backend del tcp $VIP "$(be4 $z)" || fail "backend del $Z"
+c sl-client -n 30 --concurrent 10 --timeout 10 $VIP >"$SL_TMP/new" 2>"$SL_TMP/new.err" ||
+	fail "new TCP connections: $(cat "$SL_TMP/new.err")"
+expect_eq "new connections on the deleted $Z" "$(grep -c " $Z\$" "$SL_TMP/new")" 0
+expect_eq "$Z's server still holds" "$(backend_active $z)" "$nz"
+# the service still counts them
+expect_eq "live TCP connections" "$(svc_jq tcp $VIP4 .stats.live)" 6
+# The service itself goes (it was the namespace's last): its connections,
+# kept, go on.
+h sluice service del tcp $VIP || fail "service del tcp"
+ex0=$(cut -d. -f1 /proc/uptime)
+wait_for 10 sh -c "[ \$(cut -d. -f1 /proc/uptime) -ge $((ex0 + 2)) ]"
+touch "$SL_TMP/release"
+wait $HELD || fail "held connections failed: $(cat "$SL_TMP/held.err")"
+grep -q 'exchange_failures=0' "$SL_TMP/held.err" || fail "exchanges failed: $(cat "$SL_TMP/held.err")"
+log "keep: $nz connections to the deleted $Z went on ($(grep exchanges= "$SL_TMP/held.err"))"
+
+# and the service is gone
+expect_eq "services left" "$(svc_json | jq '.services | length')" 0
+exit 0

@@ -1,0 +1,79 @@
+#!/bin/sh
+# Bad requests: a duplicate service or backend, an unknown service or
+# backend, a backend whose family differs from the service's, c <= 1, a
+# weight or table size out of range, a table size that is not prime, and
+# the capacity limits (services per namespace, backends per service,
+# lowered through the module parameters). Each is refused with the
+# kernel's extended-ACK message, printed by the CLI, and leaves
+# `sluice show -j` exactly as it was.
+#
+# timeout: 90
+. /selftests/lib.sh
+ensure_module
+
+netns_new host; NS_H=$NS
+h() { in_ns "$NS_H" "$@"; }
+P=/sys/module/sluice/parameters
+
+h sluice service add tcp $VIP4:80 || fail "service add"
+h sluice backend add tcp $VIP4:80 10.1.1.2:8080 weight 2 || fail "backend add"
+h sluice service add udp "[$VIP6]:53" sched maglev table-size 251 || fail "service add v6"
+h sluice backend add udp "[$VIP6]:53" "[fd00:b:1::2]:53" || fail "backend add v6"
+SNAP=$(h sluice show -j)
+log "configuration: $SNAP"
+
+# refused REGEX CMD...: refused with the message, nothing changed.
+refused() {
+	expect_fail "$@"
+	[ "$(h sluice show -j)" = "$SNAP" ] || fail "'$*' changed the configuration: $(h sluice show -j)"
+}
+
+refused "service exists" h sluice service add tcp $VIP4:80
+refused "service exists" h sluice service add tcp $VIP4:80 balance 2
+refused "backend exists" h sluice backend add tcp $VIP4:80 10.1.1.2:8080
+refused "no such service" h sluice backend add tcp 10.96.0.99:80 10.1.1.2:8080
+refused "no such service" h sluice backend add udp $VIP4:80 10.1.1.2:8080
+refused "no such service" h sluice service set tcp 10.96.0.99:80 balance 2
+refused "no such service" h sluice service del tcp $VIP4:81
+refused "no such backend" h sluice backend del tcp $VIP4:80 10.1.1.3:8080
+refused "no such backend" h sluice backend set tcp $VIP4:80 10.1.1.2:8081 weight 3
+refused "family differs" h sluice backend add tcp $VIP4:80 "[fd00:b:1::2]:8080"
+refused "family differs" h sluice backend add udp "[$VIP6]:53" 10.1.1.2:53
+refused "balance factor must be greater than 1" h sluice service add tcp 10.96.0.11:80 balance 1
+refused "balance factor must be greater than 1" h sluice service add tcp 10.96.0.11:80 balance 0.5
+refused "balance factor must be greater than 1" h sluice service set tcp $VIP4:80 balance 1.0
+refused "balance factor must be greater than 1" h sluice service set tcp $VIP4:80 affinity tuple balance 1
+refused "balance factor is at most 100" h sluice service add tcp 10.96.0.11:80 balance 101
+refused "weight must be within 0..65535" h sluice backend add tcp $VIP4:80 10.1.1.3:8080 weight 65536
+refused "weight must be within 0..65535" h sluice backend set tcp $VIP4:80 10.1.1.2:8080 weight 70000
+refused "table size must be within 251..1048573" h sluice service add tcp 10.96.0.11:80 sched maglev table-size 241
+refused "table size must be within 251..1048573" h sluice service add tcp 10.96.0.11:80 table-size 1048583
+refused "table size must be prime" h sluice service add tcp 10.96.0.11:80 sched maglev table-size 65536
+refused "table size must be prime" h sluice service set udp "[$VIP6]:53" table-size 1000
+refused "table size must be prime" h sluice service set udp "[$VIP6]:53" sched chbl table-size 4095
+log "every bad value refused"
+
+# The other views agree with `sluice show -j`.
+expect_eq "service show" "$(h sluice service show -j tcp $VIP4:80 | jq -c '.services[0]')" \
+	"$(echo "$SNAP" | jq -c '.services[0]')"
+expect_eq "backend show" "$(h sluice backend show -j udp "[$VIP6]:53" | jq -r '.backends[0].backend')" "[fd00:b:1::2]:53"
+h sluice show | grep -q '^udp \[fd00:96::10\]:53 sched maglev' || fail "sluice show: $(h sluice show)"
+refused "no such service" h sluice service show tcp $VIP4:81
+refused "no such service" h sluice backend show tcp $VIP4:81
+
+# Capacity: 4 services per namespace, 2 backends per service.
+old_s=$(cat $P/services_max) old_b=$(cat $P/backends_max)
+cleanup_add "echo $old_s >$P/services_max; echo $old_b >$P/backends_max"
+echo 4 >$P/services_max
+echo 2 >$P/backends_max
+h sluice service add tcp 10.96.0.12:80 || fail "third service"
+h sluice service add tcp 10.96.0.13:80 || fail "fourth service"
+h sluice backend add tcp $VIP4:80 10.1.1.3:8080 || fail "second backend"
+SNAP=$(h sluice show -j)
+refused "too many services in this network namespace" h sluice service add tcp 10.96.0.14:80
+refused "too many backends in this service" h sluice backend add tcp $VIP4:80 10.1.1.4:8080
+# The limits are per namespace: another one still has room.
+netns_new other
+in_ns "$NS" sluice service add tcp 10.96.0.14:80 || fail "a service in another namespace"
+log "capacity limits enforced"
+exit 0

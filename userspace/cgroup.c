@@ -1,0 +1,531 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sluice CLI: `sluice cgroup set|del|show`, per-cgroup ingress entries.
+ *
+ * A cgroup is named by its directory under the cgroup2 mount
+ * (/sys/fs/cgroup/web); the CLI checks that it is a directory on a cgroup2
+ * file system and sends its ID (the directory's inode number, which is the
+ * kernel's cgroup ID). The reading half (sl_cg_dump, sl_cg_order) also
+ * serves `sluice top`.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include "sluice.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+static const char *const mode_names[] = { "ecn", "drop" };
+
+/* The cgroup ID of @path, or an error printed for the user. */
+static int cg_resolve(const char *path, uint64_t *id)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (stat(path, &st)) {
+		sl_err("%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode) || statfs(path, &sfs) ||
+	    sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		sl_err("%s: not a cgroup2 directory (cgroups are directories "
+		       "under the cgroup2 mount, e.g. /sys/fs/cgroup/web)", path);
+		return -ENOTDIR;
+	}
+	*id = st.st_ino;
+	return 0;
+}
+
+/* ---- reading entries: shared with top.c ------------------------------ */
+
+struct dump_state {
+	struct sl_cg_list *l;
+	int err;
+};
+
+static void parse_stats(struct nlattr *nest, struct sl_cg_stats *s)
+{
+	struct nlattr *tb[SLUICE_CG_STATS_A_MAX + 1];
+
+	memset(s, 0, sizeof(*s));
+	if (nla_parse_nested(tb, SLUICE_CG_STATS_A_MAX, nest, NULL) < 0)
+		return;
+	if (tb[SLUICE_CG_STATS_A_BYTES])
+		s->bytes = nla_get_u64(tb[SLUICE_CG_STATS_A_BYTES]);
+	if (tb[SLUICE_CG_STATS_A_PACKETS])
+		s->packets = nla_get_u64(tb[SLUICE_CG_STATS_A_PACKETS]);
+	if (tb[SLUICE_CG_STATS_A_MARKED])
+		s->marked = nla_get_u64(tb[SLUICE_CG_STATS_A_MARKED]);
+	if (tb[SLUICE_CG_STATS_A_DROPPED])
+		s->dropped = nla_get_u64(tb[SLUICE_CG_STATS_A_DROPPED]);
+}
+
+/* Fills @c from a SLUICE_A_CGROUP nest; also used by monitor.c. */
+int sl_cg_parse(struct nlattr *nest, struct sl_cg *c)
+{
+	struct nlattr *tb[SLUICE_CG_A_MAX + 1];
+
+	memset(c, 0, sizeof(*c));
+	if (nla_parse_nested(tb, SLUICE_CG_A_MAX, nest, NULL) < 0 ||
+	    !tb[SLUICE_CG_A_ID])
+		return -EINVAL;
+	c->id = nla_get_u64(tb[SLUICE_CG_A_ID]);
+	snprintf(c->path, sizeof(c->path), "%s",
+		 tb[SLUICE_CG_A_PATH] ? nla_get_string(tb[SLUICE_CG_A_PATH]) : "?");
+	if (tb[SLUICE_CG_A_PARENT_ID])
+		c->parent_id = nla_get_u64(tb[SLUICE_CG_A_PARENT_ID]);
+	if (tb[SLUICE_CG_A_RATE])
+		c->rate = nla_get_u64(tb[SLUICE_CG_A_RATE]);
+	if (tb[SLUICE_CG_A_SHARE_RATE])
+		c->share = nla_get_u64(tb[SLUICE_CG_A_SHARE_RATE]);
+	if (tb[SLUICE_CG_A_BURST])
+		c->burst = nla_get_u32(tb[SLUICE_CG_A_BURST]);
+	if (tb[SLUICE_CG_A_WEIGHT])
+		c->weight = nla_get_u32(tb[SLUICE_CG_A_WEIGHT]);
+	if (tb[SLUICE_CG_A_MODE])
+		c->mode = nla_get_u8(tb[SLUICE_CG_A_MODE]);
+	if (tb[SLUICE_CG_A_MARK_THRESH])
+		c->mark_thresh = nla_get_u32(tb[SLUICE_CG_A_MARK_THRESH]);
+	if (tb[SLUICE_CG_A_DROP_THRESH])
+		c->drop_thresh = nla_get_u32(tb[SLUICE_CG_A_DROP_THRESH]);
+	if (tb[SLUICE_CG_A_STATS])
+		parse_stats(tb[SLUICE_CG_A_STATS], &c->st);
+	return 0;
+}
+
+static int dump_cb(struct nl_msg *msg, void *arg)
+{
+	struct dump_state *ds = arg;
+	struct sl_cg_list *l = ds->l;
+	struct nlattr *tb[SLUICE_A_MAX + 1];
+
+	if (sl_nl_parse(msg, tb) < 0)
+		return NL_SKIP;
+	if (tb[SLUICE_A_UNATTRIBUTED]) {
+		parse_stats(tb[SLUICE_A_UNATTRIBUTED], &l->unattr);
+		l->have_unattr = true;
+	}
+	if (!tb[SLUICE_A_CGROUP])
+		return NL_OK;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		struct sl_cg *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v) {
+			ds->err = -ENOMEM;
+			return NL_STOP;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	if (!sl_cg_parse(tb[SLUICE_A_CGROUP], &l->v[l->n]))
+		l->n++;
+	return NL_OK;
+}
+
+void sl_cg_list_free(struct sl_cg_list *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+int sl_cg_dump(struct sl_nl *nl, struct sl_cg_list *l)
+{
+	int tries, err = -EAGAIN;
+
+	for (tries = 0; tries < 10 && err == -EAGAIN; tries++) {
+		struct dump_state ds = { .l = l };
+		struct nl_msg *msg;
+
+		sl_cg_list_free(l);
+		msg = sl_nl_msg(nl, SLUICE_CMD_CGROUP_GET, NLM_F_DUMP);
+		if (!msg) {
+			sl_err("out of memory");
+			return -ENOMEM;
+		}
+		err = sl_nl_talk(nl, msg, dump_cb, &ds);
+		if (!err)
+			err = ds.err;
+	}
+	if (err == -EAGAIN)
+		sl_err("the cgroup entries kept changing during the dump");
+	return err;
+}
+
+static struct sl_cg *find_id(struct sl_cg_list *l, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].id == id)
+			return &l->v[i];
+	return NULL;
+}
+
+static int (*order_cmp)(const struct sl_cg *, const struct sl_cg *);
+static struct sl_cg_list *order_list;
+
+static int cmp_idx(const void *a, const void *b)
+{
+	const size_t *x = a, *y = b;
+
+	return order_cmp(&order_list->v[*x], &order_list->v[*y]);
+}
+
+static void order_walk(struct sl_cg_list *l, uint64_t parent, int depth,
+		       size_t *out, size_t *n)
+{
+	size_t i, k = 0, *kids = malloc(l->n * sizeof(*kids));
+
+	if (!kids)
+		return;
+	for (i = 0; i < l->n; i++) {
+		struct sl_cg *c = &l->v[i];
+		bool root = !c->parent_id || !find_id(l, c->parent_id);
+
+		if (parent ? c->parent_id == parent : root)
+			kids[k++] = i;
+	}
+	qsort(kids, k, sizeof(*kids), cmp_idx);
+	for (i = 0; i < k; i++) {
+		l->v[kids[i]].depth = depth;
+		out[(*n)++] = kids[i];
+		order_walk(l, l->v[kids[i]].id, depth + 1, out, n);
+	}
+	free(kids);
+}
+
+/*
+ * The entries as a tree, depth first, siblings sorted by @cmp: fills @out
+ * (l->n indices) and each entry's depth; returns how many were placed.
+ */
+size_t sl_cg_order(struct sl_cg_list *l,
+		   int (*cmp)(const struct sl_cg *, const struct sl_cg *),
+		   size_t *out)
+{
+	size_t n = 0;
+
+	order_cmp = cmp;
+	order_list = l;
+	order_walk(l, 0, 0, out, &n);
+	return n;
+}
+
+static int cmp_path(const struct sl_cg *a, const struct sl_cg *b)
+{
+	return strcmp(a->path, b->path);
+}
+
+/* ---- set / del ------------------------------------------------------- */
+
+static const char set_usage[] =
+	"Usage: sluice cgroup set PATH [rate RATE|none] [burst SIZE] [weight W]\n"
+	"                          [mode ecn|drop] [mark SIZE] [drop SIZE]\n"
+	"Create or change the ingress entry of the cgroup at PATH (a directory\n"
+	"under the cgroup2 mount). Every packet its sockets receive is counted;\n"
+	"with a rate, or under a limited parent, it is also held to a rate.\n"
+	"  rate RATE    limit, in tc's units (40mbit, 1gbit, 5MBps); 'none' removes it\n"
+	"  burst SIZE   credit after idleness, >= 1500 bytes (default: 10 ms of\n"
+	"               rate, at least 64Kb)\n"
+	"  weight W     1..10000, share of a limited parent among its receiving\n"
+	"               children (default 100)\n"
+	"  mode ecn     CE-mark ECN-capable packets past the mark threshold, drop\n"
+	"               them past the drop threshold; drop other packets past the\n"
+	"               mark threshold (default)\n"
+	"  mode drop    drop every packet past the mark threshold\n"
+	"  mark SIZE    mark threshold (default: 5 ms of rate, at least 128Kb)\n"
+	"  drop SIZE    drop threshold (default: 4 x the mark threshold)\n"
+	"Sizes in tc's units: 64k, 1500b, 1m.\n";
+
+struct cg_set_opts {
+	bool has_rate, has_burst, has_weight, has_mode, has_mark, has_drop;
+	uint64_t rate;
+	uint32_t burst, weight, mark, drop;
+	uint8_t mode;
+};
+
+static int parse_u32_size(const char *what, const char *val, uint32_t *out)
+{
+	uint64_t v;
+
+	if (sl_parse_size(val, &v) || v > UINT32_MAX)
+		return sl_usage("cgroup set: cannot parse %s '%s' (a size such as "
+				"64k, 1500b, 1m, below 4g)", what, val);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* Parses the options after PATH; prints and returns EXIT_USAGE if bad. */
+static int parse_set_opts(int argc, char **argv, struct cg_set_opts *o)
+{
+	int i;
+
+	for (i = 0; i < argc; i += 2) {
+		const char *k = argv[i], *val = argv[i + 1];
+
+		if (i + 1 >= argc)
+			return sl_usage("cgroup set: '%s' needs a value", k);
+		if (!strcmp(k, "rate")) {
+			o->has_rate = true;
+			if (!strcmp(val, "none"))
+				o->rate = 0;
+			else if (sl_parse_rate(val, &o->rate))
+				return sl_usage("cgroup set: cannot parse rate '%s' "
+						"(tc's units: 40mbit, 1gbit, 5MBps)", val);
+			else if (o->rate == 0)
+				return sl_usage("cgroup set: rate must be more than 0 "
+						"('rate none' removes the limit)");
+		} else if (!strcmp(k, "burst")) {
+			o->has_burst = true;
+			if (parse_u32_size("burst", val, &o->burst))
+				return EXIT_USAGE;
+		} else if (!strcmp(k, "mark")) {
+			o->has_mark = true;
+			if (parse_u32_size("mark threshold", val, &o->mark))
+				return EXIT_USAGE;
+		} else if (!strcmp(k, "drop")) {
+			o->has_drop = true;
+			if (parse_u32_size("drop threshold", val, &o->drop))
+				return EXIT_USAGE;
+		} else if (!strcmp(k, "weight")) {
+			char *end;
+			unsigned long w;
+
+			errno = 0;
+			w = strtoul(val, &end, 10);
+			if (*val == '-' || !*val || *end || errno || w < 1 || w > 10000)
+				return sl_usage("cgroup set: weight must be an integer "
+						"from 1 to 10000, not '%s'", val);
+			o->has_weight = true;
+			o->weight = (uint32_t)w;
+		} else if (!strcmp(k, "mode")) {
+			if (!strcmp(val, "ecn"))
+				o->mode = SLUICE_CG_MODE_ECN;
+			else if (!strcmp(val, "drop"))
+				o->mode = SLUICE_CG_MODE_DROP;
+			else
+				return sl_usage("cgroup set: mode is 'ecn' or 'drop', not '%s'", val);
+			o->has_mode = true;
+		} else {
+			return sl_usage("cgroup set: unknown option '%s'", k);
+		}
+	}
+	return 0;
+}
+
+static int cmd_cg_set(int argc, char **argv)
+{
+	struct cg_set_opts o = { 0 };
+	struct nl_msg *msg;
+	struct nlattr *nest;
+	struct sl_nl nl;
+	uint64_t id;
+	int err;
+
+	if (sl_want_help(argc, argv, set_usage))
+		return EXIT_OK;
+	if (argc < 1)
+		return sl_usage("cgroup set: missing PATH");
+	/* Everything is checked before the kernel is asked. */
+	err = parse_set_opts(argc - 1, argv + 1, &o);
+	if (err)
+		return err;
+	if (cg_resolve(argv[0], &id))
+		return EXIT_ERR;
+
+	if (sl_nl_open(&nl))
+		return EXIT_ERR;
+	msg = sl_nl_msg(&nl, SLUICE_CMD_CGROUP_SET, 0);
+	if (!msg || !(nest = nla_nest_start(msg, SLUICE_A_CGROUP)) ||
+	    nla_put_u64(msg, SLUICE_CG_A_ID, id) < 0 ||
+	    (o.has_rate && nla_put_u64(msg, SLUICE_CG_A_RATE, o.rate) < 0) ||
+	    (o.has_burst && nla_put_u32(msg, SLUICE_CG_A_BURST, o.burst) < 0) ||
+	    (o.has_weight && nla_put_u32(msg, SLUICE_CG_A_WEIGHT, o.weight) < 0) ||
+	    (o.has_mode && nla_put_u8(msg, SLUICE_CG_A_MODE, o.mode) < 0) ||
+	    (o.has_mark && nla_put_u32(msg, SLUICE_CG_A_MARK_THRESH, o.mark) < 0) ||
+	    (o.has_drop && nla_put_u32(msg, SLUICE_CG_A_DROP_THRESH, o.drop) < 0)) {
+		nlmsg_free(msg);
+		sl_nl_close(&nl);
+		sl_err("out of memory");
+		return EXIT_ERR;
+	}
+	nla_nest_end(msg, nest);
+	err = sl_nl_talk(&nl, msg, NULL, NULL);
+	sl_nl_close(&nl);
+	return err ? EXIT_ERR : EXIT_OK;
+}
+
+static int cmd_cg_del(int argc, char **argv)
+{
+	struct sl_nl nl;
+	struct nl_msg *msg;
+	struct nlattr *nest;
+	uint64_t id;
+	int err;
+
+	if (sl_want_help(argc, argv,
+			 "Usage: sluice cgroup del PATH\n"
+			 "Remove the ingress entry of the cgroup at PATH.\n"))
+		return EXIT_OK;
+	if (argc != 1)
+		return sl_usage("cgroup del: expected exactly one PATH");
+	if (cg_resolve(argv[0], &id))
+		return EXIT_ERR;
+	if (sl_nl_open(&nl))
+		return EXIT_ERR;
+	msg = sl_nl_msg(&nl, SLUICE_CMD_CGROUP_DEL, 0);
+	if (!msg || !(nest = nla_nest_start(msg, SLUICE_A_CGROUP)) ||
+	    nla_put_u64(msg, SLUICE_CG_A_ID, id) < 0) {
+		nlmsg_free(msg);
+		sl_nl_close(&nl);
+		sl_err("out of memory");
+		return EXIT_ERR;
+	}
+	nla_nest_end(msg, nest);
+	err = sl_nl_talk(&nl, msg, NULL, NULL);
+	sl_nl_close(&nl);
+	return err ? EXIT_ERR : EXIT_OK;
+}
+
+/* ---- show ------------------------------------------------------------ */
+
+static void show_json_one(const struct sl_cg *c)
+{
+	js_begin_obj();
+	js_str("path", c->path);
+	js_u64("id", c->id);
+	js_u64("parent_id", c->parent_id);
+	js_u64("rate", c->rate * 8);
+	js_u64("share", c->share * 8);
+	js_u64("burst", c->burst);
+	js_u64("weight", c->weight);
+	js_str("mode", c->mode < 2 ? mode_names[c->mode] : "?");
+	js_u64("mark_thresh", c->mark_thresh);
+	js_u64("drop_thresh", c->drop_thresh);
+	js_u64("bytes", c->st.bytes);
+	js_u64("packets", c->st.packets);
+	js_u64("marked", c->st.marked);
+	js_u64("dropped", c->st.dropped);
+	js_end_obj();
+}
+
+static void show_text_one(const struct sl_cg *c)
+{
+	char r[32], s[32], b[32], m[32], d[32], by[32];
+
+	printf("%*s%s  rate %s  share %s  weight %u  mode %s  burst %s  mark %s  drop %s\n",
+	       2 * c->depth, "", c->path,
+	       c->rate ? sl_fmt_rate(r, sizeof(r), c->rate * 8.) : "none",
+	       c->share ? sl_fmt_rate(s, sizeof(s), c->share * 8.) : "none",
+	       c->weight, c->mode < 2 ? mode_names[c->mode] : "?",
+	       sl_fmt_size(b, sizeof(b), c->burst),
+	       sl_fmt_size(m, sizeof(m), c->mark_thresh),
+	       sl_fmt_size(d, sizeof(d), c->drop_thresh));
+	printf("%*s  rx %s %" PRIu64 " packets  marked %" PRIu64 "  dropped %" PRIu64 "\n",
+	       2 * c->depth, "", sl_fmt_size(by, sizeof(by), c->st.bytes),
+	       c->st.packets, c->st.marked, c->st.dropped);
+}
+
+static bool in_subtree(struct sl_cg_list *l, const struct sl_cg *c, uint64_t top)
+{
+	while (c) {
+		if (c->id == top)
+			return true;
+		c = c->parent_id ? find_id(l, c->parent_id) : NULL;
+	}
+	return false;
+}
+
+static int cmd_cg_show(int argc, char **argv)
+{
+	struct sl_cg_list l = { 0 };
+	uint64_t top = 0;
+	struct sl_nl nl;
+	size_t *order, n, i;
+	int err;
+
+	if (sl_want_help(argc, argv,
+			 "Usage: sluice cgroup show [PATH] [-j]\n"
+			 "Show the cgroup entries (or PATH's and its descendants') as a\n"
+			 "tree: configuration, the rate each is held to now (share),\n"
+			 "and counters: received bytes and packets, packets CE-marked\n"
+			 "and dropped. Also the packets of this network namespace that\n"
+			 "no local socket received.\n"))
+		return EXIT_OK;
+	if (argc > 1)
+		return sl_usage("cgroup show: unexpected argument '%s'", argv[1]);
+	if (argc == 1 && cg_resolve(argv[0], &top))
+		return EXIT_ERR;
+	if (sl_nl_open(&nl))
+		return EXIT_ERR;
+	err = sl_cg_dump(&nl, &l);
+	sl_nl_close(&nl);
+	if (err) {
+		sl_cg_list_free(&l);
+		return EXIT_ERR;
+	}
+	if (top && !find_id(&l, top)) {
+		sl_err("%s: the cgroup has no entry", argv[0]);
+		sl_cg_list_free(&l);
+		return EXIT_ERR;
+	}
+	order = calloc(l.n + 1, sizeof(*order));
+	if (!order) {
+		sl_err("out of memory");
+		sl_cg_list_free(&l);
+		return EXIT_ERR;
+	}
+	n = sl_cg_order(&l, cmp_path, order);
+
+	if (sl_opts.json) {
+		js_begin_obj();
+		js_key("cgroups");
+		js_begin_arr();
+		for (i = 0; i < n; i++)
+			if (!top || in_subtree(&l, &l.v[order[i]], top))
+				show_json_one(&l.v[order[i]]);
+		js_end_arr();
+		if (!top) {
+			js_key("unattributed");
+			js_begin_obj();
+			js_u64("bytes", l.unattr.bytes);
+			js_u64("packets", l.unattr.packets);
+			js_end_obj();
+		}
+		js_end_obj();
+		js_end();
+	} else {
+		for (i = 0; i < n; i++)
+			if (!top || in_subtree(&l, &l.v[order[i]], top))
+				show_text_one(&l.v[order[i]]);
+		if (!top) {
+			char by[32];
+
+			printf("unattributed (this network namespace): rx %s %" PRIu64 " packets\n",
+			       sl_fmt_size(by, sizeof(by), l.unattr.bytes), l.unattr.packets);
+		}
+	}
+	free(order);
+	sl_cg_list_free(&l);
+	return EXIT_OK;
+}
+
+static const struct sl_cmd cg_cmds[] = {
+	{ "set", cmd_cg_set, "PATH [rate RATE|none] [burst SIZE] [weight W] [mode ecn|drop] [mark SIZE] [drop SIZE]",
+	  "create or change a cgroup's ingress entry" },
+	{ "del", cmd_cg_del, "PATH", "remove a cgroup's ingress entry" },
+	{ "show", cmd_cg_show, "[PATH] [-j]", "show the entries as a tree, with counters" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+int cmd_cgroup(int argc, char **argv)
+{
+	return sl_dispatch(cg_cmds, "sluice cgroup", argc, argv);
+}

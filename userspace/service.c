@@ -1,0 +1,822 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sluice CLI: services, backends and `sluice show`.
+ *
+ *   sluice service add|set PROTO VIP:PORT [OPTIONS]
+ *   sluice service del PROTO VIP:PORT
+ *   sluice service show [PROTO VIP:PORT]
+ *   sluice backend add|set PROTO VIP:PORT ADDR:PORT [weight W]
+ *   sluice backend del PROTO VIP:PORT ADDR:PORT
+ *   sluice backend show PROTO VIP:PORT
+ *   sluice show
+ *
+ * PROTO is tcp or udp; IPv6 addresses go in brackets ([fd00::1]:80).
+ * Values are checked by the kernel, whose message is printed on refusal;
+ * the CLI refuses only what it cannot even encode.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sluice.h"
+
+struct sl_addr {
+	int family;
+	uint8_t addr[16];
+	uint16_t port;
+};
+
+struct sl_stats {
+	uint64_t live, total, overflows, no_backend;
+	bool has_no_backend;
+};
+
+struct sl_svc_info {
+	uint8_t proto;
+	struct sl_addr vip;
+	uint8_t sched, affinity, on_delete;
+	uint32_t balance, seed, table_size, nbackends;
+	struct sl_stats stats;
+};
+
+struct sl_be_info {
+	struct sl_addr addr;
+	uint32_t weight;
+	struct sl_stats stats;
+};
+
+static const char *const sched_names[] = { "chbl", "maglev" };
+static const char *const affinity_names[] = { "src", "src-port", "tuple" };
+static const char *const on_delete_names[] = { "flush", "keep" };
+
+static const char *name_of(const char *const *names, size_t n, unsigned int v)
+{
+	return v < n ? names[v] : "unknown";
+}
+
+static int index_of(const char *const *names, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], s))
+			return (int)i;
+	return -1;
+}
+
+#define NAMES(a) a, sizeof(a) / sizeof((a)[0])
+
+/* ---- parsing ---------------------------------------------------------- */
+
+static int parse_proto(const char *s, uint8_t *proto)
+{
+	if (!strcmp(s, "tcp"))
+		*proto = IPPROTO_TCP;
+	else if (!strcmp(s, "udp"))
+		*proto = IPPROTO_UDP;
+	else
+		return sl_usage("unknown protocol '%s' (tcp or udp)", s);
+	return 0;
+}
+
+static int parse_u32(const char *what, const char *s, uint32_t *v)
+{
+	unsigned long long x;
+	char *end;
+
+	errno = 0;
+	x = strtoull(s, &end, 0);
+	if (errno || end == s || *end || *s == '-' || x > UINT32_MAX)
+		return sl_usage("invalid %s '%s'", what, s);
+	*v = (uint32_t)x;
+	return 0;
+}
+
+/* "1.2.3.4:80" or "[fd00::1]:80". */
+static int parse_addr_port(const char *s, struct sl_addr *a)
+{
+	char buf[INET6_ADDRSTRLEN + 16], *host, *port;
+	uint32_t p;
+
+	if (strlen(s) >= sizeof(buf))
+		return sl_usage("invalid address '%s'", s);
+	strcpy(buf, s);
+	memset(a, 0, sizeof(*a));
+	if (buf[0] == '[') {
+		host = buf + 1;
+		port = strchr(host, ']');
+		if (!port || port[1] != ':')
+			return sl_usage("invalid address '%s' (expected [IPv6]:PORT)", s);
+		*port = '\0';
+		port += 2;
+		a->family = AF_INET6;
+		if (inet_pton(AF_INET6, host, a->addr) != 1)
+			return sl_usage("invalid IPv6 address '%s'", host);
+	} else {
+		host = buf;
+		port = strrchr(buf, ':');
+		if (!port)
+			return sl_usage("invalid address '%s' (expected ADDR:PORT)", s);
+		*port++ = '\0';
+		a->family = AF_INET;
+		if (inet_pton(AF_INET, host, a->addr) != 1)
+			return sl_usage("invalid IPv4 address '%s' (IPv6 goes in brackets)", host);
+	}
+	if (parse_u32("port", port, &p) || p < 1 || p > 65535)
+		return sl_usage("invalid port '%s'", port);
+	a->port = (uint16_t)p;
+	return 0;
+}
+
+static const char *fmt_addr(const struct sl_addr *a, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	inet_ntop(a->family, a->addr, ip, sizeof(ip));
+	if (a->family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", ip, a->port);
+	else
+		snprintf(buf, len, "%s:%u", ip, a->port);
+	return buf;
+}
+
+static const char *fmt_ip(const struct sl_addr *a, char *buf, size_t len)
+{
+	inet_ntop(a->family, a->addr, buf, len);
+	return buf;
+}
+
+static int alen(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+/* ---- requests --------------------------------------------------------- */
+
+static int put_svc_key(struct nl_msg *msg, uint8_t proto, const struct sl_addr *vip)
+{
+	return nla_put_u8(msg, SLUICE_SVC_A_PROTO, proto) ||
+	       nla_put_u16(msg, SLUICE_SVC_A_FAMILY, vip->family) ||
+	       nla_put(msg, SLUICE_SVC_A_ADDR, alen(vip->family), vip->addr) ||
+	       nla_put_u16(msg, SLUICE_SVC_A_PORT, vip->port);
+}
+
+static int put_be_key(struct nl_msg *msg, const struct sl_addr *be)
+{
+	return nla_put_u16(msg, SLUICE_BE_A_FAMILY, be->family) ||
+	       nla_put(msg, SLUICE_BE_A_ADDR, alen(be->family), be->addr) ||
+	       nla_put_u16(msg, SLUICE_BE_A_PORT, be->port);
+}
+
+/* Send @msg, wait for the ack, close @nl; EXIT_OK or EXIT_ERR (the
+ * kernel's message printed). */
+static int talk(struct sl_nl *nl, struct nl_msg *msg)
+{
+	int err = sl_nl_talk(nl, msg, NULL, NULL);
+
+	sl_nl_close(nl);
+	return err ? EXIT_ERR : EXIT_OK;
+}
+
+/* Open @nl and start a request for @cmd; NULL (message printed) if not. */
+static struct nl_msg *new_msg(struct sl_nl *nl, uint8_t cmd)
+{
+	struct nl_msg *msg;
+
+	if (sl_nl_open(nl))
+		return NULL;
+	msg = sl_nl_msg(nl, cmd, 0);
+	if (!msg) {
+		sl_nl_close(nl);
+		sl_err("out of memory");
+	}
+	return msg;
+}
+
+/* ---- service add|set|del ---------------------------------------------- */
+
+static const char svc_usage[] =
+	"Usage: sluice service add PROTO VIP:PORT [OPTIONS]\n"
+	"       sluice service set PROTO VIP:PORT [OPTIONS]\n"
+	"       sluice service del PROTO VIP:PORT\n"
+	"       sluice service show [PROTO VIP:PORT]\n"
+	"\n"
+	"PROTO is tcp or udp; an IPv6 VIP goes in brackets: [fd00::10]:80.\n"
+	"Options (set changes only those given):\n"
+	"  sched chbl|maglev           scheduler (default chbl)\n"
+	"  balance C                   balance factor c > 1 (default 1.25): no\n"
+	"                              backend takes a new connection past\n"
+	"                              ceil(c * (total + 1) * w / W)\n"
+	"  affinity src|src-port|tuple what selects the backend (default src)\n"
+	"  seed N                      hash seed (default fixed: hosts agree)\n"
+	"  table-size N                Maglev table size, prime (default 65537)\n"
+	"  on-delete flush|keep        a deleted backend's connections: flush\n"
+	"                              (default for udp) or keep (default for tcp)\n";
+
+/* PROTO VIP:PORT at argv[0..1]. */
+static int parse_svc_key(int argc, char **argv, uint8_t *proto, struct sl_addr *vip)
+{
+	if (argc < 2)
+		return sl_usage("service: expected PROTO VIP:PORT");
+	if (parse_proto(argv[0], proto))
+		return EXIT_USAGE;
+	if (parse_addr_port(argv[1], vip))
+		return EXIT_USAGE;
+	return 0;
+}
+
+static int parse_svc_opts(int argc, char **argv, struct nl_msg *msg)
+{
+	int i, v;
+	uint32_t u;
+
+	for (i = 0; i < argc; i += 2) {
+		const char *k = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!val)
+			return sl_usage("service: '%s' needs a value", k);
+		if (!strcmp(k, "sched")) {
+			v = index_of(NAMES(sched_names), val);
+			if (v < 0)
+				return sl_usage("unknown scheduler '%s' (chbl or maglev)", val);
+			nla_put_u8(msg, SLUICE_SVC_A_SCHED, (uint8_t)v);
+		} else if (!strcmp(k, "balance")) {
+			char *end;
+			double c;
+
+			errno = 0;
+			c = strtod(val, &end);
+			if (errno || end == val || *end || !(c >= 0) || c > 4e6)
+				return sl_usage("invalid balance factor '%s'", val);
+			nla_put_u32(msg, SLUICE_SVC_A_BALANCE, (uint32_t)(c * 1000 + 0.5));
+		} else if (!strcmp(k, "affinity")) {
+			v = index_of(NAMES(affinity_names), val);
+			if (v < 0)
+				return sl_usage("unknown affinity '%s' (src, src-port or tuple)", val);
+			nla_put_u8(msg, SLUICE_SVC_A_AFFINITY, (uint8_t)v);
+		} else if (!strcmp(k, "seed")) {
+			if (parse_u32("seed", val, &u))
+				return EXIT_USAGE;
+			nla_put_u32(msg, SLUICE_SVC_A_SEED, u);
+		} else if (!strcmp(k, "table-size")) {
+			if (parse_u32("table size", val, &u))
+				return EXIT_USAGE;
+			nla_put_u32(msg, SLUICE_SVC_A_TABLE_SIZE, u);
+		} else if (!strcmp(k, "on-delete")) {
+			v = index_of(NAMES(on_delete_names), val);
+			if (v < 0)
+				return sl_usage("unknown on-delete '%s' (flush or keep)", val);
+			nla_put_u8(msg, SLUICE_SVC_A_ON_DELETE, (uint8_t)v);
+		} else {
+			return sl_usage("service: unknown option '%s'", k);
+		}
+	}
+	return 0;
+}
+
+static int svc_change(int argc, char **argv, uint8_t cmd, bool opts)
+{
+	struct sl_addr vip;
+	struct nlattr *nest;
+	struct nl_msg *msg;
+	struct sl_nl nl;
+	uint8_t proto;
+	int err;
+
+	if (sl_want_help(argc, argv, svc_usage))
+		return EXIT_OK;
+	err = parse_svc_key(argc, argv, &proto, &vip);
+	if (err)
+		return err;
+	if (!opts && argc > 2)
+		return sl_usage("service del: unexpected argument '%s'", argv[2]);
+	msg = new_msg(&nl, cmd);
+	if (!msg)
+		return EXIT_ERR;
+	nest = nla_nest_start(msg, SLUICE_A_SERVICE);
+	if (!nest || put_svc_key(msg, proto, &vip)) {
+		err = EXIT_ERR;
+		sl_err("message too long");
+		goto fail;
+	}
+	err = parse_svc_opts(argc - 2, argv + 2, msg);
+	if (err)
+		goto fail;
+	nla_nest_end(msg, nest);
+	return talk(&nl, msg);
+fail:
+	nlmsg_free(msg);
+	sl_nl_close(&nl);
+	return err;
+}
+
+static int cmd_svc_add(int argc, char **argv)
+{
+	return svc_change(argc, argv, SLUICE_CMD_SERVICE_NEW, true);
+}
+
+static int cmd_svc_set(int argc, char **argv)
+{
+	return svc_change(argc, argv, SLUICE_CMD_SERVICE_SET, true);
+}
+
+static int cmd_svc_del(int argc, char **argv)
+{
+	return svc_change(argc, argv, SLUICE_CMD_SERVICE_DEL, false);
+}
+
+/* ---- replies ---------------------------------------------------------- */
+
+static void parse_stats(struct nlattr *a, struct sl_stats *s)
+{
+	struct nlattr *tb[SLUICE_STATS_A_MAX + 1];
+
+	memset(s, 0, sizeof(*s));
+	if (!a || nla_parse_nested(tb, SLUICE_STATS_A_MAX, a, NULL) < 0)
+		return;
+	if (tb[SLUICE_STATS_A_CONNS_LIVE])
+		s->live = nla_get_u32(tb[SLUICE_STATS_A_CONNS_LIVE]);
+	if (tb[SLUICE_STATS_A_CONNS_TOTAL])
+		s->total = nla_get_u64(tb[SLUICE_STATS_A_CONNS_TOTAL]);
+	if (tb[SLUICE_STATS_A_OVERFLOWS])
+		s->overflows = nla_get_u64(tb[SLUICE_STATS_A_OVERFLOWS]);
+	if (tb[SLUICE_STATS_A_NO_BACKEND]) {
+		s->no_backend = nla_get_u64(tb[SLUICE_STATS_A_NO_BACKEND]);
+		s->has_no_backend = true;
+	}
+}
+
+static void get_addr(struct nlattr *fam, struct nlattr *addr, struct nlattr *port,
+		     struct sl_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = fam ? nla_get_u16(fam) : AF_INET;
+	if (addr && nla_len(addr) <= 16)
+		memcpy(a->addr, nla_data(addr), nla_len(addr));
+	if (port)
+		a->port = nla_get_u16(port);
+}
+
+struct svc_list {
+	struct sl_svc_info *v;
+	size_t n, cap;
+};
+
+static int svc_cb(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[SLUICE_A_MAX + 1], *st[SLUICE_SVC_A_MAX + 1];
+	struct svc_list *l = arg;
+	struct sl_svc_info *s;
+
+	if (sl_nl_parse(msg, tb) < 0 || !tb[SLUICE_A_SERVICE])
+		return NL_SKIP;
+	if (nla_parse_nested(st, SLUICE_SVC_A_MAX, tb[SLUICE_A_SERVICE], NULL) < 0)
+		return NL_SKIP;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct sl_svc_info *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return NL_STOP;
+		l->v = v;
+		l->cap = cap;
+	}
+	s = &l->v[l->n++];
+	memset(s, 0, sizeof(*s));
+	if (st[SLUICE_SVC_A_PROTO])
+		s->proto = nla_get_u8(st[SLUICE_SVC_A_PROTO]);
+	get_addr(st[SLUICE_SVC_A_FAMILY], st[SLUICE_SVC_A_ADDR], st[SLUICE_SVC_A_PORT], &s->vip);
+	if (st[SLUICE_SVC_A_SCHED])
+		s->sched = nla_get_u8(st[SLUICE_SVC_A_SCHED]);
+	if (st[SLUICE_SVC_A_AFFINITY])
+		s->affinity = nla_get_u8(st[SLUICE_SVC_A_AFFINITY]);
+	if (st[SLUICE_SVC_A_ON_DELETE])
+		s->on_delete = nla_get_u8(st[SLUICE_SVC_A_ON_DELETE]);
+	if (st[SLUICE_SVC_A_BALANCE])
+		s->balance = nla_get_u32(st[SLUICE_SVC_A_BALANCE]);
+	if (st[SLUICE_SVC_A_SEED])
+		s->seed = nla_get_u32(st[SLUICE_SVC_A_SEED]);
+	if (st[SLUICE_SVC_A_TABLE_SIZE])
+		s->table_size = nla_get_u32(st[SLUICE_SVC_A_TABLE_SIZE]);
+	if (st[SLUICE_SVC_A_BACKENDS_NUM])
+		s->nbackends = nla_get_u32(st[SLUICE_SVC_A_BACKENDS_NUM]);
+	parse_stats(st[SLUICE_SVC_A_STATS], &s->stats);
+	return NL_OK;
+}
+
+struct be_list {
+	struct sl_be_info *v;
+	size_t n, cap;
+};
+
+static int be_cb(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[SLUICE_A_MAX + 1], *bt[SLUICE_BE_A_MAX + 1];
+	struct be_list *l = arg;
+	struct sl_be_info *b;
+
+	if (sl_nl_parse(msg, tb) < 0 || !tb[SLUICE_A_BACKEND])
+		return NL_SKIP;
+	if (nla_parse_nested(bt, SLUICE_BE_A_MAX, tb[SLUICE_A_BACKEND], NULL) < 0)
+		return NL_SKIP;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct sl_be_info *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return NL_STOP;
+		l->v = v;
+		l->cap = cap;
+	}
+	b = &l->v[l->n++];
+	memset(b, 0, sizeof(*b));
+	get_addr(bt[SLUICE_BE_A_FAMILY], bt[SLUICE_BE_A_ADDR], bt[SLUICE_BE_A_PORT], &b->addr);
+	if (bt[SLUICE_BE_A_WEIGHT])
+		b->weight = nla_get_u32(bt[SLUICE_BE_A_WEIGHT]);
+	parse_stats(bt[SLUICE_BE_A_STATS], &b->stats);
+	return NL_OK;
+}
+
+/* Dumps are retried while they are interrupted by changes. */
+#define DUMP_TRIES 10
+
+/* Services: all (@key NULL) or the one of @proto/@key. */
+static int get_services(struct sl_nl *nl, uint8_t proto, const struct sl_addr *key,
+			struct svc_list *l)
+{
+	int tries, err = -EAGAIN;
+
+	for (tries = 0; tries < DUMP_TRIES && err == -EAGAIN; tries++) {
+		struct nl_msg *msg;
+
+		l->n = 0;
+		msg = sl_nl_msg(nl, SLUICE_CMD_SERVICE_GET, key ? 0 : NLM_F_DUMP);
+		if (!msg)
+			return -ENOMEM;
+		if (key) {
+			struct nlattr *nest = nla_nest_start(msg, SLUICE_A_SERVICE);
+
+			if (!nest || put_svc_key(msg, proto, key)) {
+				nlmsg_free(msg);
+				return -EMSGSIZE;
+			}
+			nla_nest_end(msg, nest);
+		}
+		err = sl_nl_talk(nl, msg, svc_cb, l);
+	}
+	if (err == -EAGAIN)
+		sl_err("the services kept changing while being read");
+	return err;
+}
+
+static int get_backends(struct sl_nl *nl, const struct sl_svc_info *s, struct be_list *l)
+{
+	int tries, err = -EAGAIN;
+
+	for (tries = 0; tries < DUMP_TRIES && err == -EAGAIN; tries++) {
+		struct nl_msg *msg;
+		struct nlattr *nest;
+
+		l->n = 0;
+		msg = sl_nl_msg(nl, SLUICE_CMD_BACKEND_GET, NLM_F_DUMP);
+		if (!msg)
+			return -ENOMEM;
+		nest = nla_nest_start(msg, SLUICE_A_SERVICE);
+		if (!nest || put_svc_key(msg, s->proto, &s->vip)) {
+			nlmsg_free(msg);
+			return -EMSGSIZE;
+		}
+		nla_nest_end(msg, nest);
+		err = sl_nl_talk(nl, msg, be_cb, l);
+	}
+	if (err == -EAGAIN)
+		sl_err("the backends kept changing while being read");
+	return err;
+}
+
+/* ---- output ----------------------------------------------------------- */
+
+static const char *proto_name(uint8_t p)
+{
+	return p == IPPROTO_TCP ? "tcp" : p == IPPROTO_UDP ? "udp" : "?";
+}
+
+static void js_stats(const struct sl_stats *s)
+{
+	js_key("stats");
+	js_begin_obj();
+	js_u64("live", s->live);
+	js_u64("assigned", s->total);
+	js_u64("overflows", s->overflows);
+	if (s->has_no_backend)
+		js_u64("no_backend", s->no_backend);
+	js_end_obj();
+}
+
+static void js_backend(const struct sl_be_info *b)
+{
+	char ip[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 16];
+
+	js_begin_obj();
+	js_str("backend", fmt_addr(&b->addr, buf, sizeof(buf)));
+	js_str("address", fmt_ip(&b->addr, ip, sizeof(ip)));
+	js_u64("port", b->addr.port);
+	js_u64("weight", b->weight);
+	js_stats(&b->stats);
+	js_end_obj();
+}
+
+/* One service as a JSON object; with its backends if @bl is given. */
+static void js_service(const struct sl_svc_info *s, const struct be_list *bl)
+{
+	char ip[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 16];
+	size_t i;
+
+	js_begin_obj();
+	js_str("proto", proto_name(s->proto));
+	js_str("family", s->vip.family == AF_INET ? "ipv4" : "ipv6");
+	js_str("service", fmt_addr(&s->vip, buf, sizeof(buf)));
+	js_str("vip", fmt_ip(&s->vip, ip, sizeof(ip)));
+	js_u64("port", s->vip.port);
+	js_str("sched", name_of(NAMES(sched_names), s->sched));
+	js_double("balance", s->balance / 1000.0);
+	js_str("affinity", name_of(NAMES(affinity_names), s->affinity));
+	js_u64("seed", s->seed);
+	js_u64("table_size", s->table_size);
+	js_str("on_delete", name_of(NAMES(on_delete_names), s->on_delete));
+	js_u64("backends_num", s->nbackends);
+	js_stats(&s->stats);
+	if (bl) {
+		js_key("backends");
+		js_begin_arr();
+		for (i = 0; i < bl->n; i++)
+			js_backend(&bl->v[i]);
+		js_end_arr();
+	}
+	js_end_obj();
+}
+
+static void print_backend(const struct sl_be_info *b)
+{
+	char buf[INET6_ADDRSTRLEN + 16];
+
+	printf("  -> %-24s weight %-5u live %" PRIu64 " assigned %" PRIu64
+	       " overflows %" PRIu64 "%s\n",
+	       fmt_addr(&b->addr, buf, sizeof(buf)), b->weight, b->stats.live,
+	       b->stats.total, b->stats.overflows, b->weight ? "" : " (draining)");
+}
+
+static void print_service(const struct sl_svc_info *s)
+{
+	char buf[INET6_ADDRSTRLEN + 16];
+
+	printf("%s %s sched %s balance %.3g affinity %s on-delete %s seed %" PRIu32,
+	       proto_name(s->proto), fmt_addr(&s->vip, buf, sizeof(buf)),
+	       name_of(NAMES(sched_names), s->sched), s->balance / 1000.0,
+	       name_of(NAMES(affinity_names), s->affinity),
+	       name_of(NAMES(on_delete_names), s->on_delete), s->seed);
+	if (s->sched == SLUICE_SCHED_MAGLEV)
+		printf(" table-size %" PRIu32, s->table_size);
+	printf("\n  backends %u live %" PRIu64 " assigned %" PRIu64
+	       " overflows %" PRIu64 " no-backend %" PRIu64 "\n",
+	       s->nbackends, s->stats.live, s->stats.total, s->stats.overflows,
+	       s->stats.no_backend);
+}
+
+/*
+ * Show services (all, or the one of @key) with their backends if
+ * @with_backends.
+ */
+static int show(uint8_t proto, const struct sl_addr *key, bool with_backends)
+{
+	struct svc_list sl = { 0 };
+	struct be_list bl = { 0 };
+	struct sl_nl nl;
+	int ret = EXIT_ERR;
+	size_t i, j;
+
+	if (sl_nl_open(&nl))
+		return EXIT_ERR;
+	if (get_services(&nl, proto, key, &sl))
+		goto out;
+	if (sl_opts.json) {
+		js_begin_obj();
+		js_key("services");
+		js_begin_arr();
+	}
+	for (i = 0; i < sl.n; i++) {
+		if (with_backends && get_backends(&nl, &sl.v[i], &bl)) {
+			if (sl_opts.json)
+				js_end();
+			goto out;
+		}
+		if (sl_opts.json) {
+			js_service(&sl.v[i], with_backends ? &bl : NULL);
+		} else {
+			print_service(&sl.v[i]);
+			for (j = 0; with_backends && j < bl.n; j++)
+				print_backend(&bl.v[j]);
+		}
+	}
+	if (sl_opts.json) {
+		js_end_arr();
+		js_end_obj();
+		js_end();
+	}
+	ret = EXIT_OK;
+out:
+	free(sl.v);
+	free(bl.v);
+	sl_nl_close(&nl);
+	return ret;
+}
+
+static int cmd_svc_show(int argc, char **argv)
+{
+	struct sl_addr vip;
+	uint8_t proto;
+	int err;
+
+	if (sl_want_help(argc, argv, svc_usage))
+		return EXIT_OK;
+	if (!argc)
+		return show(0, NULL, false);
+	err = parse_svc_key(argc, argv, &proto, &vip);
+	if (err)
+		return err;
+	if (argc > 2)
+		return sl_usage("service show: unexpected argument '%s'", argv[2]);
+	return show(proto, &vip, true);
+}
+
+static const struct sl_cmd svc_cmds[] = {
+	{ "add", cmd_svc_add, "PROTO VIP:PORT [OPTIONS]", "add a service (see 'sluice service help')" },
+	{ "set", cmd_svc_set, "PROTO VIP:PORT [OPTIONS]", "change a service's options" },
+	{ "del", cmd_svc_del, "PROTO VIP:PORT", "delete a service and its backends" },
+	{ "show", cmd_svc_show, "[PROTO VIP:PORT]", "list the services, or one with its backends" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+int cmd_service(int argc, char **argv)
+{
+	if (argc >= 1 && (!strcmp(argv[0], "help") || !strcmp(argv[0], "-h") ||
+			  !strcmp(argv[0], "--help"))) {
+		fputs(svc_usage, stdout);
+		return EXIT_OK;
+	}
+	return sl_dispatch(svc_cmds, "sluice service", argc, argv);
+}
+
+/* ---- backends --------------------------------------------------------- */
+
+static const char be_usage[] =
+	"Usage: sluice backend add PROTO VIP:PORT ADDR:PORT [weight W]\n"
+	"       sluice backend set PROTO VIP:PORT ADDR:PORT weight W\n"
+	"       sluice backend del PROTO VIP:PORT ADDR:PORT\n"
+	"       sluice backend show PROTO VIP:PORT\n"
+	"\n"
+	"The backend's family is the service's. weight is 0..65535 (default 1);\n"
+	"0 drains the backend: no new connections, established ones go on.\n"
+	"A deleted backend's connections are flushed or kept as the service's\n"
+	"on-delete says.\n";
+
+static int be_change(int argc, char **argv, uint8_t cmd, bool weight_ok)
+{
+	struct sl_addr vip, be;
+	struct nlattr *nest;
+	struct nl_msg *msg;
+	struct sl_nl nl;
+	uint32_t weight = 0;
+	bool has_weight = false;
+	uint8_t proto;
+	int err, i;
+
+	if (sl_want_help(argc, argv, be_usage))
+		return EXIT_OK;
+	err = parse_svc_key(argc, argv, &proto, &vip);
+	if (err)
+		return err;
+	if (argc < 3)
+		return sl_usage("backend: expected PROTO VIP:PORT ADDR:PORT");
+	if (parse_addr_port(argv[2], &be))
+		return EXIT_USAGE;
+	for (i = 3; i < argc; i += 2) {
+		if (!weight_ok || strcmp(argv[i], "weight"))
+			return sl_usage("backend: unexpected argument '%s'", argv[i]);
+		if (i + 1 >= argc)
+			return sl_usage("backend: 'weight' needs a value");
+		if (parse_u32("weight", argv[i + 1], &weight))
+			return EXIT_USAGE;
+		has_weight = true;
+	}
+	msg = new_msg(&nl, cmd);
+	if (!msg)
+		return EXIT_ERR;
+	nest = nla_nest_start(msg, SLUICE_A_SERVICE);
+	if (!nest || put_svc_key(msg, proto, &vip))
+		goto too_long;
+	nla_nest_end(msg, nest);
+	nest = nla_nest_start(msg, SLUICE_A_BACKEND);
+	if (!nest || put_be_key(msg, &be) ||
+	    (has_weight && nla_put_u32(msg, SLUICE_BE_A_WEIGHT, weight)))
+		goto too_long;
+	nla_nest_end(msg, nest);
+	return talk(&nl, msg);
+
+too_long:
+	nlmsg_free(msg);
+	sl_nl_close(&nl);
+	sl_err("message too long");
+	return EXIT_ERR;
+}
+
+static int cmd_be_add(int argc, char **argv)
+{
+	return be_change(argc, argv, SLUICE_CMD_BACKEND_NEW, true);
+}
+
+static int cmd_be_set(int argc, char **argv)
+{
+	return be_change(argc, argv, SLUICE_CMD_BACKEND_SET, true);
+}
+
+static int cmd_be_del(int argc, char **argv)
+{
+	return be_change(argc, argv, SLUICE_CMD_BACKEND_DEL, false);
+}
+
+static int cmd_be_show(int argc, char **argv)
+{
+	struct sl_svc_info s = { 0 };
+	struct be_list bl = { 0 };
+	struct sl_nl nl;
+	size_t i;
+	int err;
+
+	if (sl_want_help(argc, argv, be_usage))
+		return EXIT_OK;
+	err = parse_svc_key(argc, argv, &s.proto, &s.vip);
+	if (err)
+		return err;
+	if (argc > 2)
+		return sl_usage("backend show: unexpected argument '%s'", argv[2]);
+	if (sl_nl_open(&nl))
+		return EXIT_ERR;
+	err = get_backends(&nl, &s, &bl);
+	sl_nl_close(&nl);
+	if (err) {
+		free(bl.v);
+		return EXIT_ERR;
+	}
+	if (sl_opts.json) {
+		js_begin_obj();
+		js_key("backends");
+		js_begin_arr();
+		for (i = 0; i < bl.n; i++)
+			js_backend(&bl.v[i]);
+		js_end_arr();
+		js_end_obj();
+		js_end();
+	} else {
+		for (i = 0; i < bl.n; i++)
+			print_backend(&bl.v[i]);
+	}
+	free(bl.v);
+	return EXIT_OK;
+}
+
+static const struct sl_cmd be_cmds[] = {
+	{ "add", cmd_be_add, "PROTO VIP:PORT ADDR:PORT [weight W]", "add a backend to a service" },
+	{ "set", cmd_be_set, "PROTO VIP:PORT ADDR:PORT weight W", "change a backend's weight (0 drains it)" },
+	{ "del", cmd_be_del, "PROTO VIP:PORT ADDR:PORT", "delete a backend" },
+	{ "show", cmd_be_show, "PROTO VIP:PORT", "list a service's backends and their counters" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+int cmd_backend(int argc, char **argv)
+{
+	if (argc >= 1 && (!strcmp(argv[0], "help") || !strcmp(argv[0], "-h") ||
+			  !strcmp(argv[0], "--help"))) {
+		fputs(be_usage, stdout);
+		return EXIT_OK;
+	}
+	return sl_dispatch(be_cmds, "sluice backend", argc, argv);
+}
+
+/* `sluice show`: every service of the namespace with its backends. */
+int cmd_show(int argc, char **argv)
+{
+	if (sl_want_help(argc, argv,
+			 "Usage: sluice show\n"
+			 "Every service of this network namespace with its options, its\n"
+			 "backends and their counters (-j for JSON).\n"))
+		return EXIT_OK;
+	if (argc)
+		return sl_usage("show: unexpected argument '%s'", argv[0]);
+	return show(0, NULL, true);
+}

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sluice CLI: `sluice top`, a live view of per-cgroup ingress rates, like
+ * top(1) for network ingress: every interval it reads the entries' counters
+ * and shows, per entry, the bits/s and packets/s received, the packets
+ * CE-marked and dropped per second, and the rate the entry is held to now.
+ * The entries are shown as their tree, the busiest first among siblings.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sluice.h"
+
+static const char top_usage[] =
+	"Usage: sluice top [-d SECONDS] [-n COUNT] [-b] [-j]\n"
+	"Live per-cgroup ingress rates, refreshed every interval, as the tree of\n"
+	"entries with the busiest first among siblings: received bits/s and\n"
+	"packets/s, CE marks/s, drops/s, and the rate each is held to now.\n"
+	"  -d SECONDS  interval (default 1, may be fractional)\n"
+	"  -n COUNT    stop after COUNT refreshes (default: run until interrupted)\n"
+	"  -b          batch mode: append each refresh instead of redrawing\n"
+	"  -j          one JSON object per refresh and line\n";
+
+struct rate {
+	uint64_t id;
+	double bps, pps, mps, dps;
+};
+
+static struct rate *rates;
+static size_t nrates;
+
+static const struct rate *rate_of(uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < nrates; i++)
+		if (rates[i].id == id)
+			return &rates[i];
+	return NULL;
+}
+
+static int cmp_busy(const struct sl_cg *a, const struct sl_cg *b)
+{
+	const struct rate *x = rate_of(a->id), *y = rate_of(b->id);
+	double ra = x ? x->bps : 0, rb = y ? y->bps : 0;
+
+	if (ra != rb)
+		return ra < rb ? 1 : -1;
+	return strcmp(a->path, b->path);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Rates between the previous sample @prev and @cur, @dt seconds apart. */
+static int compute(struct sl_cg_list *prev, struct sl_cg_list *cur, double dt)
+{
+	size_t i, j;
+
+	free(rates);
+	nrates = 0;
+	rates = calloc(cur->n + 1, sizeof(*rates));
+	if (!rates)
+		return -ENOMEM;
+	for (i = 0; i < cur->n; i++) {
+		const struct sl_cg *c = &cur->v[i], *p = NULL;
+		struct rate *r = &rates[nrates++];
+
+		r->id = c->id;
+		for (j = 0; j < prev->n; j++)
+			if (prev->v[j].id == c->id)
+				p = &prev->v[j];
+		if (!p || dt <= 0)
+			continue;
+		r->bps = (c->st.bytes - p->st.bytes) * 8. / dt;
+		r->pps = (c->st.packets - p->st.packets) / dt;
+		r->mps = (c->st.marked - p->st.marked) / dt;
+		r->dps = (c->st.dropped - p->st.dropped) / dt;
+	}
+	return 0;
+}
+
+static void show(struct sl_cg_list *l, double t, double dt, bool batch)
+{
+	size_t *order = calloc(l->n + 1, sizeof(*order)), n, i;
+	char a[32], b[32], c[32], d[32], e[32];
+
+	if (!order)
+		return;
+	n = sl_cg_order(l, cmp_busy, order);
+	if (sl_opts.json) {
+		js_begin_obj();
+		js_double("t", t);
+		js_double("interval", dt);
+		js_key("cgroups");
+		js_begin_arr();
+		for (i = 0; i < n; i++) {
+			const struct sl_cg *g = &l->v[order[i]];
+			const struct rate *r = rate_of(g->id);
+
+			js_begin_obj();
+			js_str("path", g->path);
+			js_u64("depth", g->depth);
+			js_double("bps", r ? r->bps : 0);
+			js_double("pps", r ? r->pps : 0);
+			js_double("marks", r ? r->mps : 0);
+			js_double("drops", r ? r->dps : 0);
+			js_u64("share", g->share * 8);
+			js_end_obj();
+		}
+		js_end_arr();
+		js_end_obj();
+		js_end();
+		fflush(stdout);
+		free(order);
+		return;
+	}
+	if (!batch)
+		fputs("\033[H\033[2J", stdout);
+	printf("sluice top - ingress per cgroup, every %.3g s, %zu entries\n\n", dt, l->n);
+	printf("%-40s %12s %10s %9s %9s %12s\n", "CGROUP", "BITS/S", "PKTS/S",
+	       "MARKS/S", "DROPS/S", "HELD TO");
+	for (i = 0; i < n; i++) {
+		const struct sl_cg *g = &l->v[order[i]];
+		const struct rate *r = rate_of(g->id);
+		char name[600];
+
+		snprintf(name, sizeof(name), "%*s%s", 2 * g->depth, "", g->path);
+		printf("%-40s %12s %10s %9s %9s %12s\n", name,
+		       sl_fmt_rate(a, sizeof(a), r ? r->bps : 0),
+		       sl_fmt_count(b, sizeof(b), r ? r->pps : 0),
+		       sl_fmt_count(c, sizeof(c), r ? r->mps : 0),
+		       sl_fmt_count(d, sizeof(d), r ? r->dps : 0),
+		       g->share ? sl_fmt_rate(e, sizeof(e), g->share * 8.) : "-");
+	}
+	if (batch)
+		putchar('\n');
+	fflush(stdout);
+	free(order);
+}
+
+int cmd_top(int argc, char **argv)
+{
+	struct sl_cg_list prev = { 0 }, cur = { 0 };
+	double interval = 1, t0, tprev;
+	long count = -1, i;
+	bool batch = false;
+	struct sl_nl nl;
+	int a, err = 0;
+
+	if (sl_want_help(argc, argv, top_usage))
+		return EXIT_OK;
+	for (a = 0; a < argc; a++) {
+		char *end;
+
+		if (!strcmp(argv[a], "-b")) {
+			batch = true;
+		} else if (!strcmp(argv[a], "-d") && a + 1 < argc) {
+			interval = strtod(argv[++a], &end);
+			if (*end || !(interval >= 0.05 && interval <= 3600))
+				return sl_usage("top: -d takes seconds, 0.05 to 3600, not '%s'", argv[a]);
+		} else if (!strcmp(argv[a], "-n") && a + 1 < argc) {
+			count = strtol(argv[++a], &end, 10);
+			if (*end || count < 1)
+				return sl_usage("top: -n takes a positive count, not '%s'", argv[a]);
+		} else {
+			return sl_usage("top: unexpected argument '%s'", argv[a]);
+		}
+	}
+	if (!isatty(STDOUT_FILENO))
+		batch = true;
+	if (sl_nl_open(&nl))
+		return EXIT_ERR;
+	if (sl_cg_dump(&nl, &prev)) {
+		sl_nl_close(&nl);
+		return EXIT_ERR;
+	}
+	t0 = tprev = now_s();
+	for (i = 0; count < 0 || i < count; i++) {
+		double t, wait = tprev + interval - now_s();
+		struct sl_cg_list tmp;
+
+		if (wait > 0) {
+			struct timespec ts = { (time_t)wait,
+					       (long)((wait - (time_t)wait) * 1e9) };
+
+			nanosleep(&ts, NULL);
+		}
+		err = sl_cg_dump(&nl, &cur);
+		if (err)
+			break;
+		t = now_s();
+		if (compute(&prev, &cur, t - tprev)) {
+			sl_err("out of memory");
+			err = -ENOMEM;
+			break;
+		}
+		show(&cur, t - t0, t - tprev, batch);
+		tmp = prev;
+		prev = cur;
+		cur = tmp;
+		tprev = t;
+	}
+	sl_cg_list_free(&prev);
+	sl_cg_list_free(&cur);
+	free(rates);
+	sl_nl_close(&nl);
+	return err ? EXIT_ERR : EXIT_OK;
+}
