@@ -718,30 +718,6 @@ static void odd_totals(void)
 	t_set_free(s);
 }
 
-/* Build time at N = 1,000 (the target is < 1 ms; checked loosely here). */
-static void build_time(void)
-{
-	struct t_set *s = t_set_new(1000, 1, 1);
-	struct timespec a, b;
-	double best = 1e9, d;
-	u32 i;
-
-	for (i = 0; i < 20; i++) {
-		struct sl_table *t;
-
-		clock_gettime(CLOCK_MONOTONIC, &a);
-		t = t_build(SL_SCHED_CHBL, i, 1250, 0, s->b, 1000);
-		clock_gettime(CLOCK_MONOTONIC, &b);
-		sl_table_free(t);
-		d = (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
-		best = d < best ? d : best;
-	}
-	/* generous: sanitizers and valgrind runs are slower */
-	CHECK(best < 20, "build of 1000 backends took %.3f ms", best);
-	t_note("build, 1000 backends: %.3f ms (best of 20)", best);
-	t_set_free(s);
-}
-
 SL_TESTS(chbl_tests) = {
 	SL_T(ring_structure),
 	SL_T(ring_scale),
@@ -757,6 +733,5 @@ SL_TESTS(chbl_tests) = {
 	SL_T(disruption),
 	SL_T(reweight_moves_only_it),
 	SL_T(odd_totals),
-	SL_T(build_time),
 };
 const unsigned int chbl_ntests = sizeof(chbl_tests) / sizeof(chbl_tests[0]);
