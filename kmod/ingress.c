@@ -534,7 +534,7 @@ static u32 sluice_cg_def_mark(u64 rate)
 
 static u32 sluice_cg_def_drop(u32 mark)
 {
-	return mark * SLUICE_CG_DROP_MULT;
+	return min_t(u64, (u64)mark * SLUICE_CG_DROP_MULT, U32_MAX);
 }
 
 /* Bytes at @rate, as nanoseconds. */
@@ -597,7 +597,8 @@ static void sluice_cg_share(void)
 		prate = p ? READ_ONCE(p->eff_rate) : 0;
 		if (prate) {
 			sum = p->active_weight + (e->active ? 0 : e->weight);
-			share = div64_u64(prate * e->weight, sum);
+			/* never 0: a rate of 0 means "no limit" */
+			share = max_t(u64, div64_u64(prate * e->weight, sum), 1);
 			if (!rate || share < rate)
 				rate = share;
 		}

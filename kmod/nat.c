@@ -19,6 +19,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/in.h>
+#include <linux/module.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
@@ -74,11 +75,14 @@ static void sl_event_full(struct net *net, struct sl_service *svc,
 		return;
 	if (cmpxchg(&svc->full_event_at, last, now) != last)
 		return;
-	if (!genl_has_listeners(&sluice_genl_family, net, 0))
+	/* While the module unloads the family may be gone already. */
+	if (!try_module_get(THIS_MODULE))
 		return;
+	if (!genl_has_listeners(&sluice_genl_family, net, 0))
+		goto out;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
 	if (!msg)
-		return;
+		goto out;
 	hdr = sluice_genl_put(msg, NULL, SLUICE_CMD_EVENT_BACKEND_FULL, 0);
 	if (!hdr)
 		goto fail;
@@ -92,9 +96,11 @@ static void sl_event_full(struct net *net, struct sl_service *svc,
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast_netns(&sluice_genl_family, net, msg, 0, 0, GFP_ATOMIC);
-	return;
+	goto out;
 fail:
 	nlmsg_free(msg);
+out:
+	module_put(THIS_MODULE);
 }
 
 static unsigned int sl_nat_hook(void *priv, struct sk_buff *skb,

@@ -203,7 +203,9 @@ static const struct genl_ops sluice_genl_ops[] = {
 };
 
 static const struct genl_multicast_group sluice_genl_mcgrps[] = {
-	{ .name = SLUICE_GENL_MCGRP_EVENTS },
+	/* Events name host cgroups: listeners need CAP_NET_ADMIN in the
+	 * initial user namespace. */
+	{ .name = SLUICE_GENL_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 struct genl_family sluice_genl_family __ro_after_init = {

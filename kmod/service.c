@@ -605,8 +605,16 @@ static void sl_svc_delete(struct sluice_net *sn, struct sl_service *svc,
 		sl_be_retire(sn, be, flush);
 	}
 	sl_svc_put(svc);
-	if (!exiting)
-		sl_hooks_put_unused(sn);
+	if (exiting)
+		return;
+	/*
+	 * A packet that found the service before it was unhashed may still
+	 * be tracking its connection: let it finish before the hooks of a
+	 * family without services can go (the flush above already waited).
+	 */
+	if (!sv->nfamily[fi] && !flush)
+		synchronize_rcu();
+	sl_hooks_put_unused(sn);
 }
 
 /*
@@ -1015,8 +1023,10 @@ int sl_put_be_key(struct sk_buff *msg, const struct sl_service *svc,
 static int sl_put_be(struct sk_buff *msg, const struct sl_service *svc,
 		     const struct sl_backend *be)
 {
-	struct nlattr *nest = nla_nest_start(msg, SLUICE_A_BACKEND);
+	struct nlattr *nest;
 
+	lockdep_assert_held(&svc->sn->lock);
+	nest = nla_nest_start(msg, SLUICE_A_BACKEND);
 	if (!nest)
 		return -EMSGSIZE;
 	if (sl_put_be_key(msg, svc, be) ||
