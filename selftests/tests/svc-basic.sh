@@ -20,7 +20,9 @@ N=24
 for proto in tcp udp; do
 	for fam in 4 6; do
 		if [ $fam = 4 ]; then vip=$VIP4:80; vipip=$VIP4; else vip="[$VIP6]:80"; vipip=$VIP6; fi
-		flag=; [ $proto = udp ] && flag=-u
+		# UDP: each datagram from its own source port, so that no two
+		# share a 5-tuple (and so a conntrack entry) by port reuse.
+		flag=; [ $proto = udp ] && flag="-u --sport 2${fam}000"
 		h sluice service add $proto $vip affinity tuple || fail "$proto/$fam: service add"
 		for i in 1 2 3; do
 			if [ $fam = 4 ]; then be=10.1.$i.2:8080; else be="[fd00:b:$i::2]:8080"; fi
