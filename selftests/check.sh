@@ -96,7 +96,7 @@ run_kernel() {
 			read -r _ name status secs <<<"$line"
 			case $status in
 			0) result ok "$k/$name" ;;
-			4) result skip "$k/$name" "$(grep "^T $name SKIP" "$res.txt" | head -1 | cut -d' ' -f3-)" ;;
+			4) result skip "$k/$name" "$(grep "^T $name SKIP" "$res.txt" | head -1 | cut -d" " -f3- | sed "s/^SKIP: //")" ;;
 			137|124) result "not ok" "$k/$name" "timed out after $secs s"
 			   grep "^T $name " "$res.txt" | cut -d' ' -f3- | tail -40 | sed 's/^/#   /' ;;
 			*) result "not ok" "$k/$name" "exit status $status"

@@ -12,6 +12,7 @@
 # where rate x RTT is worth a few segments (see Documentation/ingress.md).
 # timeout: 120
 . /selftests/lib.sh
+skip_if_sanitized
 ensure_module
 world_setup
 # Every connection starts afresh, not from the metrics of the previous one.

@@ -7,6 +7,7 @@
 #   world (sender) --netem 5 ms-- ct1 (receiver, cgroup lim: 40 Mbit/s)
 # timeout: 120
 . /selftests/lib.sh
+skip_if_sanitized
 ensure_module
 world_setup
 # Every connection starts afresh, not from the metrics of the previous one.

@@ -8,6 +8,7 @@
 #         --netem 5 ms-- ct2 (cgroup p/tcp: TCP receiver)     p: 40 Mbit/s
 # timeout: 100
 . /selftests/lib.sh
+skip_if_sanitized
 ensure_module
 world_setup
 # Every connection starts afresh, not from the metrics of the previous one.

@@ -8,6 +8,7 @@
 #         --netem 5 ms-- ct2 (cgroup p/b, weight 300)    p: rate 40 Mbit/s
 # timeout: 120
 . /selftests/lib.sh
+skip_if_sanitized
 ensure_module
 world_setup
 # Every connection starts afresh, not from the metrics of the previous one.
