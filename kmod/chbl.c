@@ -48,26 +48,27 @@
  * never from its index: removing a backend moves exactly the keys of its
  * arcs, adding one moves only keys onto it. Ties are broken by id.
  *
- * WEIGHTS TO POINTS. Backend i gets p_i = max(1, round(w_i * 100 / 2^s))
+ * WEIGHTS TO POINTS. Backend i gets p_i = max(1, round(w_i * 1024 / 2^s))
  * points. s is chosen so that a backend of average weight w^ = W / n gets
- * between 100/sqrt(2) and 100*sqrt(2) points: s = floor(log2(w^ * sqrt2)),
+ * between 1024/sqrt(2) and 1024*sqrt(2) points: s = floor(log2(w^ * sqrt2)),
  * computed exactly as floor(floor(log2(2 W^2 / n^2)) / 2); then raised
  * while the ring would exceed SL_CHBL_RING_MAX (4M) points. Consequences:
- * - the ring has about 100 points per backend whatever the weights' scale
- *   (weights 1, 100 or 65535 alike): 100,000 points for 1,000 backends,
- *   1M for 10,000; a backend's arc share deviates from its weight's share
- *   by about 1/sqrt(100) = 10%, which the cap absorbs;
+ * - the ring has about 1,024 points per backend whatever the weights' scale
+ *   (weights 1, 100 or 65535 alike) up to 2,896..4,096 backends; a
+ *   backend's share of first choices deviates from its weight's share by
+ *   about 1/sqrt(p_i): 4.4% for the weight-1 backend of a 1:2:3 set, where
+ *   100 points gave 14% (Documentation/scheduler.md has the trade-off);
  * - shares follow weights to within rounding for every backend of at least
- *   a quarter of the average weight (p_i >= 18, error <= 3%); a much
- *   lighter one (weight 1 next to 65535) keeps one point, more than its
- *   weight's share of first choices, and its cap holds it to its weight;
- * - s depends on the set only through W / n, and only where that crosses
- *   a threshold 2^k / sqrt(2), which integer weights that are all equal
- *   never sit on: with equal weights, adding or removing backends never
- *   rescales the ring. Changing weights may move W / n over a threshold;
- *   then every backend's point count halves or doubles and a large share
- *   of keys (up to about half) moves once. sl_table_info.ring_shift shows
- *   s, so that such a rebuild can be told apart.
+ *   a quarter of the average weight; a much lighter one (weight 1 next to
+ *   65535) keeps one point, more than its weight's share of first
+ *   choices, and its cap holds it to its weight;
+ * - s depends on the set only through W / n, where that crosses a
+ *   threshold 2^k / sqrt(2) (integer weights that are all equal never sit
+ *   on one), and through the 4M cap: with equal weights, adding or
+ *   removing backends never rescales the ring below 2,896 backends.
+ *   Otherwise every backend's point count halves or doubles and a large
+ *   share of keys (up to about half) moves once. sl_table_info.ring_shift
+ *   shows s, so that such a rebuild can be told apart.
  *
  * O(1) LOOKUP. The points are one sorted array of (position << 32 |
  * owner), owner an index into b[], with an index of nbkt = 2^b >= npoints
@@ -76,7 +77,7 @@
  * bkt[k] names or one of the next (fewer than one point per bucket on
  * average), one step taken without a branch. No binary search: at
  * N = 1,000 a first choice costs 1.7 times the instructions of Maglev's
- * table[hash % M]. Memory: 8 bytes per point, 4 per bucket, about 1.3 KB
+ * table[hash % M]. Memory: 8 bytes per point, 4 per bucket, about 13 KB
  * per backend. Build: a two-level radix sort (see sl_chbl_place()) that
  * stays in cache, O(npoints + nbkt + n log n), with a scratch array of 8
  * bytes per point for the duration of the build.
@@ -249,7 +250,7 @@ int sl_chbl_build(struct sl_table *t, const struct sl_sched_backend *b)
 	if (!na)
 		return 0;
 
-	/* scale: the average backend gets 100/sqrt2 .. 100*sqrt2 points */
+	/* scale: the average backend gets 1024/sqrt2 .. 1024*sqrt2 points */
 	shift = sl_log2_u64(div64_u64(2 * t->wsum * t->wsum, (u64)na * na)) / 2;
 	for (;;) {
 		sum = 0;

@@ -64,10 +64,10 @@ enum sl_sched_kind {
 
 /*
  * CHBL ring: about SL_CHBL_POINTS points for a backend of average weight
- * (between 100/sqrt(2) and 100*sqrt(2), see chbl.c), never more than
+ * (between 1024/sqrt(2) and 1024*sqrt(2), see chbl.c), never more than
  * SL_CHBL_RING_MAX points in all.
  */
-#define SL_CHBL_POINTS			100u
+#define SL_CHBL_POINTS			1024u
 #define SL_CHBL_RING_MAX		(1u << 22)
 
 struct sl_sched_params {
@@ -95,7 +95,7 @@ struct sl_table_info {
 	u64 weight_sum;		/* W: sum of the active backends' weights */
 	u32 ring_points;	/* chbl: points on the ring */
 	u32 ring_buckets;	/* chbl: buckets of the ring's index */
-	u32 ring_shift;		/* chbl: points per weight unit = 100 / 2^shift */
+	u32 ring_shift;		/* chbl: points per weight unit = 1024 / 2^shift */
 	u32 maglev_size;	/* maglev: M */
 	size_t bytes;		/* sl_table_bytes() */
 };
@@ -175,7 +175,7 @@ struct sl_table {
 			u32 bshift;	/* 64 - log2(nbkt) */
 			u32 npoints;
 			u32 nbkt;
-			u32 shift;	/* points per weight unit = 100 / 2^shift */
+			u32 shift;	/* points per weight unit = 1024 / 2^shift */
 			u64 salt;	/* probe order */
 			u32 strides[SL_CHBL_STRIDES];
 		} ring;

@@ -8,7 +8,9 @@
  *
  * Opens N connections to DST:PORT, at most K at a time. A TCP connection
  * succeeds when the line "ID\n" of sl-server arrives; a UDP "connection"
- * is one datagram from its own socket, answered by one datagram "ID\n".
+ * is one datagram from its own socket, answered by one datagram "ID\n";
+ * the datagram is sent again every 200 ms until the answer or --timeout
+ * (UDP may lose one; the resends use the same socket, so the same flow).
  * Connection i (from 0) binds the source address number i % (number of
  * --src addresses) and, with --sport P, the source port P + i.
  *
@@ -62,6 +64,7 @@ struct cconn {
 	enum state state;
 	uint16_t sport;
 	uint64_t deadline;
+	uint64_t resend_at;	/* UDP: next resend of the request */
 	char src[INET6_ADDRSTRLEN];
 	char *id;		/* backend ID, or failure reason */
 	char idbuf[ID_MAX + 1];
@@ -199,6 +202,21 @@ static void set_deadline(struct cconn *c, uint64_t deadline)
 		check_at = deadline;
 }
 
+#define UDP_RESEND_NS	(200 * 1000 * 1000ULL)
+
+/* Send connection @c's UDP request; the next resend is due in 200 ms. */
+static int udp_send(struct cconn *c, uint64_t now)
+{
+	char msg[64];
+	int n = snprintf(msg, sizeof(msg), "sl-client %llu\n",
+			 (unsigned long long)(c - conns));
+
+	c->resend_at = now + UDP_RESEND_NS;
+	if (c->resend_at < check_at)
+		check_at = c->resend_at;
+	return send(c->fd, msg, (size_t)n, MSG_DONTWAIT) == n ? 0 : -1;
+}
+
 /* Source address and port connection i asks for (or 0.0.0.0 / :: and 0). */
 static void conn_init(uint64_t i, sl_addr *local)
 {
@@ -266,15 +284,9 @@ static void conn_start(uint64_t i, uint64_t now)
 		return;
 	}
 	record_local(c);
-	if (udp) {
-		char msg[64];
-		int n = snprintf(msg, sizeof(msg), "sl-client %llu\n",
-				 (unsigned long long)i);
-
-		if (send(fd, msg, (size_t)n, MSG_DONTWAIT) != n) {
-			conn_fail(c, "send", errno);
-			return;
-		}
+	if (udp && udp_send(c, now)) {
+		conn_fail(c, "send", errno);
+		return;
 	}
 	c->state = S_WAIT_ID;
 	set_deadline(c, now + timeout_ns);
@@ -519,7 +531,10 @@ static void drain_signals(void)
 		stop = 1;
 }
 
-/* Fail the connections in progress whose deadline has passed. */
+/*
+ * Fail the connections in progress whose deadline has passed; resend the
+ * UDP requests still unanswered.
+ */
 static uint64_t expire_conns(uint64_t from, uint64_t to, uint64_t now)
 {
 	uint64_t i, expired = 0;
@@ -536,9 +551,18 @@ static uint64_t expire_conns(uint64_t from, uint64_t to, uint64_t now)
 			conn_fail(c, c->state == S_CONNECTING ?
 				  "connect-timeout" : "reply-timeout", 0);
 			expired++;
-		} else if (c->deadline < check_at) {
-			check_at = c->deadline;
+			continue;
 		}
+		if (udp && c->state == S_WAIT_ID && now >= c->resend_at &&
+		    udp_send(c, now) && errno != EAGAIN) {
+			conn_fail(c, "send", errno);
+			expired++;
+			continue;
+		}
+		if (c->deadline < check_at)
+			check_at = c->deadline;
+		if (udp && c->state == S_WAIT_ID && c->resend_at < check_at)
+			check_at = c->resend_at;
 	}
 	return expired;
 }
