@@ -319,11 +319,29 @@ bulk_mbit() {
 		END { if (on && l > f) printf "%.2f", s * 8 / (l - f) / 1e6; else print 0 }' "$SL_TMP/$1.out"
 }
 
-# skip_if_sanitized: rate tests need a VM that carries many times their
-# limits; under KASAN and TCG the debug kernel carries about 300 Mbit/s,
-# too little for them to mean anything. It still runs every other test.
-skip_if_sanitized() {
-	dmesg | grep -q 'KernelAddressSanitizer initialized' &&
-		skip "rate test: the KASAN debug kernel is too slow under emulation to saturate the limits"
-	return 0
+# Rate checks. A rate test asserts two kinds of bounds. Upper bounds (the
+# limit holds: no more than allowed, no burst past it) are asserted on
+# every kernel. Lower bounds (the flows fill what they are allowed) need
+# TCP to fill the limit, and on the KASAN debug kernel under TCG it cannot:
+# that kernel's slowness stretches the round trip many times over, so a
+# flow recovering from a CE mark or a drop grows its window back too slowly
+# (measured: 31 of 40 Mbit/s, 0 drops, while the VM carries 250 without a
+# limit). There the lower bounds are logged, not asserted, and the tests
+# still drive the marking, dropping and sharing code under KASAN, lockdep
+# and kmemleak.
+SANITIZED=
+dmesg | grep -q 'KernelAddressSanitizer initialized' && SANITIZED=1
+# expect_le WHAT VALUE BOUND: VALUE <= BOUND (numbers), on every kernel.
+expect_le() {
+	awk -v v="$2" -v b="$3" 'BEGIN { exit !(v <= b) }' ||
+		fail "$1: $2 is above $3"
 }
+# expect_ge WHAT VALUE BOUND: VALUE >= BOUND, a lower bound of a rate test
+# (logged only on the KASAN kernel, see above).
+expect_ge() {
+	awk -v v="$2" -v b="$3" 'BEGIN { exit !(v >= b) }' && return 0
+	[ -n "$SANITIZED" ] || fail "$1: $2 is below $3"
+	log "$1: $2 is below $3 (a lower bound: not asserted on the KASAN kernel)"
+}
+# x FACTOR VALUE: FACTOR * VALUE, for bounds.
+x() { awk -v f="$1" -v v="$2" 'BEGIN { printf "%.3f", f * v }'; }

@@ -8,7 +8,6 @@
 #         --netem 5 ms-- ct2 (cgroup p/b, weight 300)    p: rate 40 Mbit/s
 # timeout: 120
 . /selftests/lib.sh
-skip_if_sanitized
 ensure_module
 world_setup
 # Every connection starts afresh, not from the metrics of the previous one.
@@ -40,10 +39,20 @@ bulk_stop b
 # Shares while both run: seconds 1.5 to 5 of each receiver.
 ra=$(bulk_mbit a 1.5 5) rb=$(bulk_mbit b 1.5 5)
 log "both busy: p/a $ra Mbit/s, p/b $rb Mbit/s (parent limit $RATE)"
-awk -v a="$ra" -v b="$rb" 'BEGIN { s = a / (a + b); exit !(s >= 0.225 && s <= 0.275) }' ||
-	fail "p/a's share is not within 10% of 25%: a $ra, b $rb"
-awk -v a="$ra" -v b="$rb" -v r=$RATE 'BEGIN { exit !(a + b >= 0.9 * r && a + b <= 1.05 * r) }' ||
-	fail "the parent's total $ra + $rb is not its rate $RATE"
+# The shares are the weights' only while the parent's limit binds (with
+# less traffic than the limit each child takes what it gets), so they are
+# checked when the total reaches 90% of it -- always, on 6.1 and 6.12,
+# where the total's lower bound is asserted.
+total=$(awk -v a="$ra" -v b="$rb" 'BEGIN { printf "%.2f", a + b }')
+share=$(awk -v a="$ra" -v b="$rb" 'BEGIN { printf "%.4f", a / (a + b) }')
+expect_le "the parent's total, Mbit/s (at most 1.05 x $RATE)" "$total" "$(x 1.05 $RATE)"
+expect_ge "the parent's total, Mbit/s (at least 0.9 x $RATE)" "$total" "$(x 0.9 $RATE)"
+if awk -v t="$total" -v r=$RATE 'BEGIN { exit !(t >= 0.9 * r) }'; then
+	expect_le "p/a's share (at most 27.5%): a $ra, b $rb" "$share" 0.275
+	expect_le "p/a's share (at least 22.5%): a $ra, b $rb" 0.225 "$share"
+else
+	log "shares not checked: the parent's limit did not bind"
+fi
 
 # After a stops: the first top sample where a is below 10% of the parent's
 # rate, then b must reach 90% of it within 1 s.
@@ -58,5 +67,4 @@ res=$(awk -v r=$RATE '{ t = $1; a = $2 / 1e6; b = $3 / 1e6 }
 set -- $res
 log "after p/a stopped: p/b reached $2 Mbit/s within $3 s"
 [ "$1" = ok ] || fail "p/a never stopped in top's samples: $(cat "$SL_TMP/top.tsv")"
-awk -v b="$2" -v r=$RATE 'BEGIN { exit !(b >= 0.9 * r) }' ||
-	fail "p/b did not reach 90% of $RATE within 1 s of p/a stopping: $(cat "$SL_TMP/top.tsv")"
+expect_ge "p/b's best rate within 1 s of p/a stopping, Mbit/s (at least 0.9 x $RATE)" "$2" "$(x 0.9 $RATE)"
