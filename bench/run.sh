@@ -13,7 +13,7 @@ k=${BENCH_KERNEL:-6.1}
 vm_prepare "$k" || { echo "cannot prepare the $k VM (see $SLUICE_BUILD/$k/build.log)" >&2; exit 1; }
 out=$SLUICE_BUILD/bench-$k.txt
 echo "== benchmarks on Debian $KVER (QEMU, TCG, 2 vCPUs) ==" | tee "$out"
-VM_TIMEOUT=3600 vm_boot "$k" "sltest.run=bench${BENCH:+ sltest.only=$BENCH} quiet loglevel=1" \
+VM_TIMEOUT=3600 vm_boot "$k" "sltest.run=bench${BENCH:+ sltest.only=$BENCH} quiet loglevel=1" ${BENCH_QEMU:-} \
 	-serial file:"$VMDIR/bench-console.log" -serial file:"$VMDIR/bench-results.log" </dev/null
 tr -d '\r' <"$VMDIR/bench-results.log" | sed -n 's/^T bench //p' | tee -a "$out"
 grep -q '^E' "$VMDIR/bench-results.log" || { echo "the VM did not finish; see $VMDIR/bench-console.log" >&2; exit 1; }
