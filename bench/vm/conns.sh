@@ -5,9 +5,12 @@
 #   - sluice, scheduler chbl (c = 1.25, affinity tuple),
 #   - sluice, scheduler maglev (affinity tuple),
 #   - IPVS, scheduler mh with mh-port (NAT/masquerading forwarding),
-# in the same boot, alternating, ROUNDS rounds of N short connections
-# (connect, read the server's line, close) each, K at a time. Reported as
-# the best round of each and as ratios to IPVS mh; target chbl >= 1.0x mh.
+# in the same boot, ROUNDS rounds of N short connections (connect, read the
+# server's line, close) each, K at a time, the order of the three rotating
+# from round to round. Each round gives paired ratios to its own IPVS mh
+# run (a drift of the emulator's speed hits a round's three runs alike);
+# reported are the median of those ratios with their range, and each
+# scheduler's median rate. Target: chbl >= 1.0x mh.
 #
 #   client (10.0.2.1-8) ---- host: VIP 10.96.0.10 on vip0 ---- b1, b2, b3
 . /selftests/lib.sh
@@ -15,7 +18,7 @@ ensure_module >/dev/null
 
 N=${BENCH_CONNS_N:-3000}
 K=${BENCH_CONNS_K:-32}
-ROUNDS=${BENCH_CONNS_ROUNDS:-3}
+ROUNDS=${BENCH_CONNS_ROUNDS:-9}
 
 topo_setup 3 >/dev/null
 topo_client_addrs 8 >/dev/null
@@ -68,21 +71,33 @@ teardown() {
 	h conntrack -F >/dev/null 2>&1
 }
 
-best_chbl=0 best_maglev=0 best_mh=0
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+range() { sort -n "$1" | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f-%.2f", lo, hi }'; }
+for s in chbl maglev mh; do : >"$SL_TMP/rate.$s"; done
+: >"$SL_TMP/q.chbl"; : >"$SL_TMP/q.maglev"
 for r in $(seq 1 $ROUNDS); do
-	for s in chbl maglev mh; do
+	case $((r % 3)) in
+	1) order="chbl maglev mh" ;;
+	2) order="maglev mh chbl" ;;
+	0) order="mh chbl maglev" ;;
+	esac
+	for s in $order; do
 		setup $s
 		v=$(measure $s)
 		teardown $s
-		echo "round $r: $s $v conns/s"
-		eval "b=\$best_$s"
-		[ "$v" -gt "$b" ] && eval "best_$s=$v"
+		eval "v_$s=$v"
+		echo "$v" >>"$SL_TMP/rate.$s"
 	done
+	if [ "$v_mh" -gt 0 ]; then
+		awk -v a="$v_chbl" -v b="$v_mh" 'BEGIN { printf "%.3f\n", a / b }' >>"$SL_TMP/q.chbl"
+		awk -v a="$v_maglev" -v b="$v_mh" 'BEGIN { printf "%.3f\n", a / b }' >>"$SL_TMP/q.maglev"
+	fi
+	echo "# round $r ($order): chbl $v_chbl, maglev $v_maglev, mh $v_mh conns/s"
 done
 
-ratio() { [ "$2" -gt 0 ] && echo "$(( $1 * 100 / $2 / 100 )).$(printf %02d $(( $1 * 100 / $2 % 100 )))x" || echo "n/a"; }
-echo "new connections per second through a VIP ($N connections, $K at a time, best of $ROUNDS rounds):"
-echo "  sluice chbl    $best_chbl/s   $(ratio $best_chbl $best_mh) IPVS mh"
-echo "  sluice maglev  $best_maglev/s   $(ratio $best_maglev $best_mh) IPVS mh"
-echo "  IPVS mh        $best_mh/s   1.00x"
+echo "new connections per second through a VIP ($N connections, $K at a time, $ROUNDS rounds;"
+echo "ratio = median of the rounds' paired ratios to their own IPVS mh run (range)):"
+echo "  sluice chbl    $(median <"$SL_TMP/rate.chbl")/s   $(median <"$SL_TMP/q.chbl")x IPVS mh ($(range "$SL_TMP/q.chbl"))"
+echo "  sluice maglev  $(median <"$SL_TMP/rate.maglev")/s   $(median <"$SL_TMP/q.maglev")x IPVS mh ($(range "$SL_TMP/q.maglev"))"
+echo "  IPVS mh        $(median <"$SL_TMP/rate.mh")/s   1.00x"
 echo "target: sluice chbl >= 1.00x IPVS mh"
