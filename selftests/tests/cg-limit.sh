@@ -32,8 +32,10 @@ in_ns "$NS_W" sl-bulk send --to 10.200.1.2:5001 --duration 3 >"$SL_TMP/s.out" 2>
 bulk_stop free
 free=$(bulk_mbit free 0 3)
 log "without a limit: $free Mbit/s"
-awk -v f="$free" -v r=$RATE 'BEGIN { exit !(f >= 3 * r) }' ||
-	fail "the VM carries only $free Mbit/s, not 3 x the $RATE Mbit/s limit"
+# A precondition for the lower bounds below, so a lower bound itself: the
+# KASAN kernel in a busy CI machine has carried as little as 96 Mbit/s,
+# where the limit still binds and the upper bounds still mean something.
+expect_ge "what the VM carries without a limit, Mbit/s (at least 3 x $RATE)" "$free" "$(x 3 $RATE)"
 
 sluice cgroup set "$CG_CT1" rate ${RATE}mbit || fail "cgroup set rate"
 n=0
