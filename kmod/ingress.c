@@ -21,11 +21,13 @@
  * time at which the bytes admitted so far would have drained at the
  * entry's rate. A packet of len bytes costs len / rate seconds; its backlog
  * is max(vq_time, now - burst / rate) + cost - now. Past mark_thresh
- * (expressed in time at the current rate) an ECN-capable packet is
- * CE-marked with a probability rising to 1 half way to drop_thresh, and a
- * packet that is not ECN-capable is dropped, at most one per half mark
- * threshold (mode drop treats every packet so); past drop_thresh every
- * packet is dropped. No real queue exists, so no latency is added, and the
+ * (expressed in time at the current rate) packets are signalled sparsely:
+ * an ECN-capable packet is CE-marked, one per twice the mark threshold's
+ * time, and a packet that is not ECN-capable is dropped, one per half of
+ * it (mode drop treats every packet so); levels of a chain between their
+ * thresholds share one schedule (sluice_cg_signal_chain()). Past
+ * drop_thresh every packet is dropped (with the exceptions in
+ * sluice_cg_judge()). No real queue exists, so no latency is added, and the
  * admitted rate is exact over time. A packet must conform at every limited
  * entry of its chain; it is first judged at every level and only then
  * charged, so a packet dropped by an ancestor costs its cgroup nothing.
@@ -221,6 +223,10 @@ static struct sluice_cg *sluice_cg_lookup_rcu(const struct cgroup *cgrp)
 }
 
 enum { SLUICE_CG_PASS, SLUICE_CG_MARK, SLUICE_CG_DROP };
+/* Between the thresholds: the entry asks for a sparse mark or drop. */
+enum { SLUICE_CG_BAND_NONE, SLUICE_CG_BAND_MARK, SLUICE_CG_BAND_DROP };
+/* The levels of a chain whose signals are shared (see sluice_cg_signal_chain). */
+#define SLUICE_CG_CHAIN_BITS	64
 
 /* The virtual queue's floor: credit for at most one burst. */
 static s64 sluice_cg_vq_start(struct sluice_cg *e, u64 now)
@@ -253,6 +259,33 @@ static bool sluice_cg_signal(atomic64_t *when, u64 now, s64 gap)
 	return atomic64_cmpxchg(when, next, now + gap) == next;
 }
 
+static s64 sluice_cg_mark_gap(const struct sluice_cg *e)
+{
+	return max_t(s64, 2 * (s64)READ_ONCE(e->mark_ns), NSEC_PER_MSEC);
+}
+
+static s64 sluice_cg_drop_gap(const struct sluice_cg *e)
+{
+	return max_t(s64, (s64)READ_ONCE(e->mark_ns) / 2, NSEC_PER_MSEC);
+}
+
+/* The signal @band asks of @e alone, if due. */
+static int sluice_cg_signal_own(struct sluice_cg *e, u64 now, int band)
+{
+	if (band == SLUICE_CG_BAND_MARK)
+		return sluice_cg_signal(&e->next_mark, now, sluice_cg_mark_gap(e)) ?
+		       SLUICE_CG_MARK : SLUICE_CG_PASS;
+	return sluice_cg_signal(&e->next_drop, now, sluice_cg_drop_gap(e)) ?
+	       SLUICE_CG_DROP : SLUICE_CG_PASS;
+}
+
+/* A signal was given: no other before @t (racing CPUs: either value). */
+static void sluice_cg_rearm(atomic64_t *when, s64 t)
+{
+	if (atomic64_read(when) < t)
+		atomic64_set(when, t);
+}
+
 /*
  * What the entry says of a packet of @len bytes at @now (nothing charged).
  * @ecn_sock: the receiving socket is a TCP connection that negotiated ECN;
@@ -261,11 +294,12 @@ static bool sluice_cg_signal(atomic64_t *when, u64 now, s64 gap)
  * dropping them would turn the CE marks' gentle signal into timeouts.
  */
 static int sluice_cg_judge(struct sluice_cg *e, u64 now, unsigned int len,
-			   bool ect, bool ecn_sock)
+			   bool ect, bool ecn_sock, int *band)
 {
 	u64 rate = READ_ONCE(e->eff_rate);
 	s64 backlog, mark = (s64)READ_ONCE(e->mark_ns);
 
+	*band = SLUICE_CG_BAND_NONE;
 	if (!rate)
 		return SLUICE_CG_PASS;
 	backlog = sluice_cg_vq_start(e, now) +
@@ -297,16 +331,59 @@ static int sluice_cg_judge(struct sluice_cg *e, u64 now, unsigned int len,
 		return SLUICE_CG_DROP;
 	}
 	if (READ_ONCE(e->mode) == SLUICE_CG_MODE_ECN) {
-		if (ect)
-			return sluice_cg_signal(&e->next_mark, now,
-						max_t(s64, 2 * mark, NSEC_PER_MSEC)) ?
-			       SLUICE_CG_MARK : SLUICE_CG_PASS;
+		if (ect) {
+			*band = SLUICE_CG_BAND_MARK;
+			return SLUICE_CG_PASS;
+		}
 		if (ecn_sock)
 			return SLUICE_CG_PASS;
 	}
-	return sluice_cg_signal(&e->next_drop, now,
-				max_t(s64, mark / 2, NSEC_PER_MSEC)) ?
-	       SLUICE_CG_DROP : SLUICE_CG_PASS;
+	*band = SLUICE_CG_BAND_DROP;
+	return SLUICE_CG_PASS;
+}
+
+/*
+ * The levels of the packet's chain that are between their thresholds
+ * (bit i of @mark_band / @drop_band: the i-th entry from @first) each ask
+ * for a sparse signal. One signal serves them all: it is given when one of
+ * them is due, and every one of them counts it as its own. Independent
+ * schedules would add up -- a child whose share is its limited parent's
+ * whole rate (its siblings idle) sees both queues fill alike, and its
+ * flows would get twice the marks either level means to give, and back
+ * off below the rate. A drop counts as a mark too; a mark does not stand
+ * for a drop a mode-drop level asks for.
+ */
+static int sluice_cg_signal_chain(struct sluice_cg *first, u64 now,
+				  u64 mark_band, u64 drop_band)
+{
+	int v = SLUICE_CG_PASS;
+	struct sluice_cg *e;
+	unsigned int i;
+
+	for (e = first, i = 0; e && i < SLUICE_CG_CHAIN_BITS;
+	     e = rcu_dereference(e->parent), i++)
+		if ((drop_band & BIT_ULL(i)) &&
+		    sluice_cg_signal(&e->next_drop, now, sluice_cg_drop_gap(e))) {
+			v = SLUICE_CG_DROP;
+			break;
+		}
+	for (e = first, i = 0; !v && e && i < SLUICE_CG_CHAIN_BITS;
+	     e = rcu_dereference(e->parent), i++)
+		if ((mark_band & BIT_ULL(i)) &&
+		    sluice_cg_signal(&e->next_mark, now, sluice_cg_mark_gap(e))) {
+			v = SLUICE_CG_MARK;
+			break;
+		}
+	if (!v)
+		return v;
+	for (e = first, i = 0; e && i < SLUICE_CG_CHAIN_BITS;
+	     e = rcu_dereference(e->parent), i++) {
+		if (mark_band & BIT_ULL(i))
+			sluice_cg_rearm(&e->next_mark, now + sluice_cg_mark_gap(e));
+		if (v == SLUICE_CG_DROP && (drop_band & BIT_ULL(i)))
+			sluice_cg_rearm(&e->next_drop, now + sluice_cg_drop_gap(e));
+	}
+	return v;
 }
 
 /* Admit @len bytes into the entry's virtual queue. */
@@ -356,14 +433,16 @@ static unsigned int sluice_cg_packet(struct sluice_cg *first,
 	unsigned int len = skb->len;
 	unsigned int segs = skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1;
 	unsigned long j = jiffies;
-	int verdict = SLUICE_CG_PASS, v;
+	int verdict = SLUICE_CG_PASS, v, band;
 	bool limited = false, ect = false;
+	u64 mark_band = 0, drop_band = 0;
 	struct sluice_cg *e;
+	unsigned int i;
 	u64 now = 0;
 
 	if (!segs)
 		segs = 1;
-	for (e = first; e; e = rcu_dereference(e->parent)) {
+	for (e = first, i = 0; e; e = rcu_dereference(e->parent), i++) {
 		if (READ_ONCE(e->last_rx) != j)
 			WRITE_ONCE(e->last_rx, j);
 		if (!READ_ONCE(e->eff_rate))
@@ -373,11 +452,23 @@ static unsigned int sluice_cg_packet(struct sluice_cg *first,
 			now = ktime_get_ns();
 			ect = sluice_skb_ect(skb, v6);
 		}
-		v = sluice_cg_judge(e, now, len, ect, ecn_sock);
+		v = sluice_cg_judge(e, now, len, ect, ecn_sock, &band);
+		if (band != SLUICE_CG_BAND_NONE && i >= SLUICE_CG_CHAIN_BITS)
+			/* Deeper than any real hierarchy: its own schedule. */
+			v = sluice_cg_signal_own(e, now, band);
+		else if (band == SLUICE_CG_BAND_MARK)
+			mark_band |= BIT_ULL(i);
+		else if (band == SLUICE_CG_BAND_DROP)
+			drop_band |= BIT_ULL(i);
 		if (v > verdict)
 			verdict = v;
 		if (verdict == SLUICE_CG_DROP)
 			break;
+	}
+	if (verdict != SLUICE_CG_DROP && (mark_band | drop_band)) {
+		v = sluice_cg_signal_chain(first, now, mark_band, drop_band);
+		if (v > verdict)
+			verdict = v;
 	}
 	if (verdict == SLUICE_CG_MARK && !sluice_skb_set_ce(skb, v6))
 		verdict = SLUICE_CG_DROP;

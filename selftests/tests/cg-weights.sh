@@ -4,8 +4,14 @@
 # when one stops, the other reaches at least 90% of the parent's rate
 # within 1 second (measured with `sluice top -j`, every 0.25 s).
 #
-#   world --netem 5 ms-- ct1 (cgroup p/a, weight 100)
-#         --netem 5 ms-- ct2 (cgroup p/b, weight 300)    p: rate 40 Mbit/s
+#   world --netem 20 ms-- ct1 (cgroup p/a, weight 100)
+#         --netem 20 ms-- ct2 (cgroup p/b, weight 300)    p: rate 40 Mbit/s
+#
+# 20 ms rather than cg-limit's 5: p/a's share, 10 Mbit/s over 4 flows, is
+# 2 KB per flow per 5 ms round trip, under two segments, where a TCP
+# window cannot be cut without halving the flow; p/a then fell short of
+# its share by 5-11% (22.2-23.8% of the parent for 25%) however exact the
+# limiter. At 20 ms each flow has about five segments in flight.
 # timeout: 120
 . /selftests/lib.sh
 ensure_module
@@ -14,8 +20,8 @@ world_setup
 in_ns "$NS_W" sysctl -qw net.ipv4.tcp_no_metrics_save=1
 container_new 1 p/a
 container_new 2 p/b
-wan_delay 1 5
-wan_delay 2 5
+wan_delay 1 20
+wan_delay 2 20
 RATE=40
 for ns in "$NS_W" "$NS_CT1" "$NS_CT2"; do in_ns "$ns" sysctl -qw net.ipv4.tcp_ecn=1; done
 sluice cgroup set "$CG_TOP/p" rate ${RATE}mbit || fail "cgroup set p"
@@ -55,16 +61,25 @@ else
 fi
 
 # After a stops: the first top sample where a is below 10% of the parent's
-# rate, then b must reach 90% of it within 1 s.
+# rate after the last one where it was busy (a stall of its flows earlier
+# on is not its stop), then b must reach 90% of it within 1 s.
 jq -r --arg a "$REL/p/a" --arg b "$REL/p/b" \
 	'[.t, (.cgroups[] | select(.path == $a) | .bps), (.cgroups[] | select(.path == $b) | .bps)] | @tsv' \
 	"$SL_TMP/top.out" >"$SL_TMP/top.tsv"
-res=$(awk -v r=$RATE '{ t = $1; a = $2 / 1e6; b = $3 / 1e6 }
-	a > 0.5 * r * 0.25 { busy = 1 }
-	busy && !stop && a < 0.1 * r { stop = t }
-	stop && t > stop && t <= stop + 1.0 && b > best { best = b; when = t - stop }
-	END { printf "%s %.2f %.2f", stop ? "ok" : "none", best, when }' "$SL_TMP/top.tsv")
+res=$(awk -v r=$RATE '{ n++; T[n] = $1; A[n] = $2 / 1e6; B[n] = $3 / 1e6 }
+	END {
+		for (i = 1; i <= n; i++) if (A[i] > 0.5 * r * 0.25) last = i
+		for (i = last + 1; last && i <= n; i++) if (A[i] < 0.1 * r) { s = i; break }
+		for (i = s + 1; s && i <= n && T[i] <= T[s] + 1.0; i++) {
+			seen = seen sprintf(" %.1f", B[i])
+			if (B[i] > best) { best = B[i]; when = T[i] - T[s] }
+		}
+		printf "%s %.2f %.2f%s", s ? "ok" : "none", best, when, seen
+	}' "$SL_TMP/top.tsv")
 set -- $res
-log "after p/a stopped: p/b reached $2 Mbit/s within $3 s"
+log "after p/a stopped: p/b reached $2 Mbit/s within $3 s (samples:$(shift 3; printf ' %s' "$@"))"
+log "p/b's receiver, Mbit/s per 0.25 s from 5 s:$(awk '/^t=/ { split($1, t, "="); split($2, n, "=");
+	if (t[2] > 5 && t[2] <= 8.05) printf " %.1f", n[2] * 32 / 1e6 }' "$SL_TMP/b.out")"
+log "marked/dropped: $(sluice cgroup show -j | jq -r '.cgroups[] | "\(.path) \(.marked)/\(.dropped)"' | tr '\n' ' ')"
 [ "$1" = ok ] || fail "p/a never stopped in top's samples: $(cat "$SL_TMP/top.tsv")"
 expect_ge "p/b's best rate within 1 s of p/a stopping, Mbit/s (at least 0.9 x $RATE)" "$2" "$(x 0.9 $RATE)"
