@@ -41,12 +41,16 @@ VIP=$VIP4:80
 
 now_cs() { tr -d . </proc/uptime | cut -d' ' -f1; }	# centiseconds
 
-# measure NAME: one round; prints connections per second.
+# measure NAME ROUND: one run; prints connections per second, and notes
+# the instruction-count markers around it (bench/insn/slinsn.c).
 measure() {
-	local t0 t1 ok
+	local t0 t1 ok m0 m1
+	m0=$(sl-mark)
 	t0=$(now_cs)
 	c sl-client -n $N --concurrent $K --timeout 10 --src $SRCS $VIP >"$SL_TMP/out" 2>"$SL_TMP/err"
 	t1=$(now_cs)
+	m1=$(sl-mark)
+	echo "insn conns $1 $2 $m0 $m1 $N mh" >>"$SL_TMP/insn"
 	ok=$(grep -cE ' b[123]$' "$SL_TMP/out")
 	if [ "$ok" != "$N" ]; then
 		echo "$1: only $ok of $N connections answered: $(cat "$SL_TMP/err")" >&2
@@ -91,6 +95,7 @@ teardown() {
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 range() { sort -n "$1" | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f-%.2f", lo, hi }'; }
+: >"$SL_TMP/insn"
 ALL="chbl maglev mh mhct"
 for s in $ALL; do : >"$SL_TMP/rate.$s"; done
 for q in chbl.mh maglev.mh chbl.mhct maglev.mhct; do : >"$SL_TMP/q.$q"; done
@@ -106,7 +111,7 @@ for r in $(seq 1 $ROUNDS); do
 	order=$(echo $ALL $ALL | cut -d' ' -f$((k + 1))-$((k + 4)))
 	for s in $order; do
 		setup $s
-		v=$(measure $s)
+		v=$(measure $s $r)
 		teardown $s
 		eval "v_$s=$v"
 		echo "$v" >>"$SL_TMP/rate.$s"
@@ -125,3 +130,5 @@ echo "  IPVS mh        $(median <"$SL_TMP/rate.mh")/s   1.00x"
 echo "  IPVS mh+ct     $(median <"$SL_TMP/rate.mhct")/s                         1.00x"
 echo "(mh+ct: IPVS with conntrack on and a nat chain, as kube-proxy's IPVS mode runs it)"
 echo "target: sluice chbl >= 1.00x IPVS mh"
+# For bench/run.sh: instructions per connection, from the markers.
+cat "$SL_TMP/insn"
