@@ -11,7 +11,8 @@
 # rotating from round to round (so that a drift of the host favours none).
 # Each round gives paired ratios to its own "unloaded" transfer; reported
 # are the median of those ratios and their range, and the median of each
-# configuration. Target: >= 0.95 with 1,000 entries. Then the cost
+# configuration, and the guest's instructions per KiB received (bench/run.sh,
+# bench/insn/slinsn.c). Target: >= 0.95 with 1,000 entries. Then the cost
 # measured directly, which holds under emulation where the throughput
 # ratios spread widely: the hook's own time as a share of the CPU time of
 # the transfer (see below).
@@ -41,15 +42,22 @@ entries() { # create the N entries
 		i=$((i + 1))
 	done
 }
-run() { # one transfer; prints Mbit/s
+run() { # run [CONFIG ROUND]: one transfer; prints Mbit/s
+	local m0 m1 kb
 	bulk_recv 1 5001 r
+	m0=$(sl-mark)
 	in_ns "$NS_W" sl-bulk send --to 10.200.1.2:5001 --duration "$SECS" >/dev/null 2>&1
+	m1=$(sl-mark)
 	bulk_stop r
+	# Instructions per KiB received (bench/insn/slinsn.c), against the
+	# round's unloaded transfer.
+	kb=$(sed -n 's/^summary bytes=\([0-9]*\).*/\1/p' "$SL_TMP/r.out" | awk '{ printf "%d", $1 / 1024 }')
+	[ -z "${1:-}" ] || echo "insn ingress $1 $2 $m0 $m1 ${kb:-0} off" >>"$SL_TMP/insn"
 	sed -n 's/^summary .*bps=\([0-9]*\).*/\1/p' "$SL_TMP/r.out" | awk '{ printf "%.1f\n", $1 / 1e6 }'
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-: >"$SL_TMP/off"; : >"$SL_TMP/empty"; : >"$SL_TMP/full"
+: >"$SL_TMP/off"; : >"$SL_TMP/empty"; : >"$SL_TMP/full"; : >"$SL_TMP/insn"
 : >"$SL_TMP/q_empty"; : >"$SL_TMP/q_full"
 state() { # off | empty | full: the module and its entries, from scratch
 	module_loaded && rmmod sluice
@@ -71,7 +79,7 @@ while [ $r -le "$ROUNDS" ]; do
 	esac
 	for cfg in $order; do
 		state $cfg || exit 1
-		run >"$SL_TMP/cur.$cfg"
+		run $cfg $r >"$SL_TMP/cur.$cfg"
 		cat "$SL_TMP/cur.$cfg" >>"$SL_TMP/$cfg"
 	done
 	o=$(cat "$SL_TMP/cur.off") e=$(cat "$SL_TMP/cur.empty") f=$(cat "$SL_TMP/cur.full")
@@ -116,3 +124,5 @@ echo "  loaded, $N entries            $full Mbit/s   ratio $(median <"$SL_TMP/q_
 echo "  (the receiving cgroup's entry counted $got bytes in the timed transfers)"
 echo "measured cost with $N entries: the hook takes $(awk -v s="$share" 'BEGIN { printf "%.2f%%", 100 * s }') of the busy CPU time (median of $TIMED timed transfers),"
 echo "  an implied ratio of $(awk -v s="$share" 'BEGIN { printf "%.3f", 1 - s }') (target >= 0.95)"
+# For bench/run.sh: instructions per KiB received, from the markers.
+cat "$SL_TMP/insn"
