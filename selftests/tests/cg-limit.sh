@@ -36,6 +36,11 @@ log "without a limit: $free Mbit/s"
 # KASAN kernel in a busy CI machine has carried as little as 96 Mbit/s,
 # where the limit still binds and the upper bounds still mean something.
 expect_ge "what the VM carries without a limit, Mbit/s (at least 3 x $RATE)" "$free" "$(x 3 $RATE)"
+# Below that (the KASAN kernel only: elsewhere the line above failed), the
+# flow may never reach the limit, and then nothing is marked: the marks
+# and the sender's segments are lower bounds too.
+slow=; awk -v f="$free" -v r=$RATE 'BEGIN { exit !(f < 3 * r) }' && slow=1
+lower() { if [ -n "$slow" ]; then log "$1 (not asserted: the VM carries less than 3 x the limit)"; else fail "$1"; fi; }
 
 sluice cgroup set "$CG_CT1" rate ${RATE}mbit || fail "cgroup set rate"
 n=0
@@ -61,7 +66,7 @@ for dst in 10.200.1.2 "[fd00:200:1::2]"; do
 	expect_le "$dst: 5 s average, Mbit/s (at most 1.05 x $RATE)" "$avg" "$(x 1.05 $RATE)"
 	expect_ge "$dst: 5 s average, Mbit/s (at least 0.95 x $RATE)" "$avg" "$(x 0.95 $RATE)"
 	expect_le "$dst: first second, Mbit/s (at most 1.1 x $RATE)" "$one" "$(x 1.1 $RATE)"
-	[ "$((m1 - m0))" -gt 0 ] || fail "$dst: no packet was CE-marked"
-	[ "$segs" -gt 1000 ] || fail "$dst: sender sent only $segs segments: $(cat "$SL_TMP/s.out")"
+	[ "$((m1 - m0))" -gt 0 ] || lower "$dst: no packet was CE-marked"
+	[ "$segs" -gt 1000 ] || lower "$dst: sender sent only $segs segments: $(cat "$SL_TMP/s.out")"
 	[ $((retr * 100)) -lt "$segs" ] || fail "$dst: $retr retransmissions of $segs segments is 1% or more"
 done
