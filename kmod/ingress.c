@@ -364,17 +364,13 @@ static int sluice_cg_signal_chain(struct sluice_cg *first, u64 now,
 	for (e = first, i = 0; e && i < SLUICE_CG_CHAIN_BITS;
 	     e = rcu_dereference(e->parent), i++)
 		if ((drop_band & BIT_ULL(i)) &&
-		    sluice_cg_signal(&e->next_drop, now, sluice_cg_drop_gap(e))) {
-			v = SLUICE_CG_DROP;
+		    (v = sluice_cg_signal_own(e, now, SLUICE_CG_BAND_DROP)))
 			break;
-		}
 	for (e = first, i = 0; !v && e && i < SLUICE_CG_CHAIN_BITS;
 	     e = rcu_dereference(e->parent), i++)
 		if ((mark_band & BIT_ULL(i)) &&
-		    sluice_cg_signal(&e->next_mark, now, sluice_cg_mark_gap(e))) {
-			v = SLUICE_CG_MARK;
+		    (v = sluice_cg_signal_own(e, now, SLUICE_CG_BAND_MARK)))
 			break;
-		}
 	if (!v)
 		return v;
 	for (e = first, i = 0; e && i < SLUICE_CG_CHAIN_BITS;
