@@ -16,6 +16,8 @@ cd "$SLUICE_TOP"
 
 T=${T:-}
 EXTRA_TESTS=${EXTRA_TESTS:-}
+# What in a guest's kernel log fails the run.
+REPORTS='WARNING:|BUG:|Oops|KASAN:|UBSAN:|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU|general protection fault|Kernel panic|refcount_t:|corruption'
 KERNELS=${KERNELS:-6.1 6.12 debug}
 pass=0 fail=0 skipped=0
 
@@ -115,15 +117,19 @@ run_kernel() {
 	done <"$res.txt"
 
 	if ! grep -q '^E$' "$res.txt"; then
-		result "not ok" "$k/vm" "the VM did not finish (crash or time limit); console tail:"
+		local running
+		running=$(tr -d '\r' <"$con" | sed -n 's/^# running \([^ ]*\) .*/\1/p' | tail -n1)
+		result "not ok" "$k/vm" "the VM did not finish (crash or time limit)${running:+ during $running}; first report and console tail:"
+		tr -d '\r' <"$con" | grep -m1 -E -A8 "$REPORTS" | sed 's/^/#   /'
+		echo "#   ..."
 		tail -40 "$con" | sed 's/^/#   /'
 	fi
 
 	local bad
-	bad=$(sed -n 's/^K //p' "$res.txt" | grep -E 'WARNING:|BUG:|Oops|KASAN:|UBSAN:|kmemleak: [0-9]+ new suspected|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU|general protection fault|Kernel panic|refcount_t:|list_(add|del) corruption')
+	bad=$(sed -n 's/^K //p' "$res.txt" | grep -E "$REPORTS|kmemleak: [0-9]+ new suspected")
 	if [ -n "$bad" ]; then
 		result "not ok" "$k/kernel-log" "the kernel log has reports:"
-		sed -n 's/^K //p' "$res.txt" | grep -E -A25 'WARNING:|BUG:|Oops|KASAN:|UBSAN:|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU|general protection fault|Kernel panic|refcount_t:|corruption' | head -120 | sed 's/^/#   /'
+		sed -n 's/^K //p' "$res.txt" | grep -E -A25 "$REPORTS" | head -120 | sed 's/^/#   /'
 	elif grep -q '^E$' "$res.txt"; then
 		result ok "$k/kernel-log"
 	fi

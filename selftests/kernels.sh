@@ -70,12 +70,15 @@ vm_prepare() {
 
 # vm_boot NAME APPEND [QEMU ARGS...]: boots the prepared VM, killed after
 # $VM_TIMEOUT seconds if set. Memory is larger for the debug kernel
-# (KASAN's shadow, kmemleak's pool).
+# (KASAN's shadow, kmemleak's pool). TCG runs single-threaded: with one
+# host thread per vCPU, QEMU 7.2 races with the guest's text patching
+# (static keys) and the guest dies of a stale int3; TCG_THREAD=multi
+# reproduces it (Documentation/testing.md, "Single-threaded TCG").
 vm_boot() {
 	local name=$1 append=$2 mem=1G
 	shift 2
 	[ "$name" = debug ] && mem=2G
-	timeout -s KILL "${VM_TIMEOUT:-0}" qemu-system-x86_64 -accel tcg -smp 2 -m "$mem" -nodefaults -no-user-config \
+	timeout -s KILL "${VM_TIMEOUT:-0}" qemu-system-x86_64 -accel "tcg,thread=${TCG_THREAD:-single}" -smp 2 -m "$mem" -nodefaults -no-user-config \
 		-no-reboot -display none -kernel "$VMLINUZ" -initrd "$INITRD" \
 		-append "console=ttyS0 panic=-1 $append" "$@"
 }
