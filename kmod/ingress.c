@@ -226,8 +226,18 @@ static struct sluice_cg *sluice_cg_lookup_rcu(const struct cgroup *cgrp)
 enum { SLUICE_CG_PASS, SLUICE_CG_MARK, SLUICE_CG_DROP };
 /* Between the thresholds: the entry asks for a sparse mark or drop. */
 enum { SLUICE_CG_BAND_NONE, SLUICE_CG_BAND_MARK, SLUICE_CG_BAND_DROP };
-/* The levels of a chain whose signals are shared (see sluice_cg_signal_chain). */
-#define SLUICE_CG_CHAIN_BITS	64
+/*
+ * The levels of a packet's chain that are between their thresholds, as the
+ * judging walk finds them; their signals are shared (see
+ * sluice_cg_signal_chain()). Levels past the first SLUICE_CG_BAND_MAX in
+ * band (deeper than any real hierarchy of limits) keep their own schedule.
+ */
+#define SLUICE_CG_BAND_MAX	8
+struct sluice_cg_band {
+	struct sluice_cg *e[SLUICE_CG_BAND_MAX];
+	u8 band[SLUICE_CG_BAND_MAX];
+	unsigned int n;
+};
 
 /* The virtual queue's floor: credit for at most one burst. */
 static s64 sluice_cg_vq_start(struct sluice_cg *e, u64 now)
@@ -344,40 +354,32 @@ static int sluice_cg_judge(struct sluice_cg *e, u64 now, unsigned int len,
 }
 
 /*
- * The levels of the packet's chain that are between their thresholds
- * (bit i of @mark_band / @drop_band: the i-th entry from @first) each ask
- * for a sparse signal. One signal serves them all: it is given when one of
- * them is due, and every one of them counts it as its own. Independent
- * schedules would add up -- a child whose share is its limited parent's
- * whole rate (its siblings idle) sees both queues fill alike, and its
- * flows would get twice the marks either level means to give, and back
- * off below the rate. A drop counts as a mark too; a mark does not stand
- * for a drop a mode-drop level asks for.
+ * The levels in @b each ask for a sparse signal. One signal serves them
+ * all: it is given when one of them is due, and every one of them counts it
+ * as its own. Independent schedules would add up -- a child whose share is
+ * its limited parent's whole rate (its siblings idle) sees both queues fill
+ * alike, and its flows would get twice the marks either level means to
+ * give, and back off below the rate. A drop counts as a mark too; a mark
+ * does not stand for a drop a mode-drop level asks for, so due drops are
+ * looked for first.
  */
-static int sluice_cg_signal_chain(struct sluice_cg *first, u64 now,
-				  u64 mark_band, u64 drop_band)
+static int sluice_cg_signal_chain(const struct sluice_cg_band *b, u64 now)
 {
-	int v = SLUICE_CG_PASS;
-	struct sluice_cg *e;
+	int v = SLUICE_CG_PASS, want;
 	unsigned int i;
 
-	for (e = first, i = 0; e && i < SLUICE_CG_CHAIN_BITS;
-	     e = rcu_dereference(e->parent), i++)
-		if ((drop_band & BIT_ULL(i)) &&
-		    (v = sluice_cg_signal_own(e, now, SLUICE_CG_BAND_DROP)))
-			break;
-	for (e = first, i = 0; !v && e && i < SLUICE_CG_CHAIN_BITS;
-	     e = rcu_dereference(e->parent), i++)
-		if ((mark_band & BIT_ULL(i)) &&
-		    (v = sluice_cg_signal_own(e, now, SLUICE_CG_BAND_MARK)))
-			break;
+	for (want = SLUICE_CG_BAND_DROP; !v && want >= SLUICE_CG_BAND_MARK; want--)
+		for (i = 0; i < b->n && !v; i++)
+			if (b->band[i] == want)
+				v = sluice_cg_signal_own(b->e[i], now, want);
 	if (!v)
 		return v;
-	for (e = first, i = 0; e && i < SLUICE_CG_CHAIN_BITS;
-	     e = rcu_dereference(e->parent), i++) {
-		if (mark_band & BIT_ULL(i))
+	for (i = 0; i < b->n; i++) {
+		struct sluice_cg *e = b->e[i];
+
+		if (b->band[i] == SLUICE_CG_BAND_MARK)
 			sluice_cg_rearm(&e->next_mark, now + sluice_cg_mark_gap(e));
-		if (v == SLUICE_CG_DROP && (drop_band & BIT_ULL(i)))
+		else if (v == SLUICE_CG_DROP)
 			sluice_cg_rearm(&e->next_drop, now + sluice_cg_drop_gap(e));
 	}
 	return v;
@@ -432,14 +434,14 @@ static unsigned int sluice_cg_packet(struct sluice_cg *first,
 	unsigned long j = jiffies;
 	int verdict = SLUICE_CG_PASS, v, band;
 	bool limited = false, ect = false;
-	u64 mark_band = 0, drop_band = 0;
+	struct sluice_cg_band b;
 	struct sluice_cg *e;
-	unsigned int i;
 	u64 now = 0;
 
 	if (!segs)
 		segs = 1;
-	for (e = first, i = 0; e; e = rcu_dereference(e->parent), i++) {
+	b.n = 0;
+	for (e = first; e; e = rcu_dereference(e->parent)) {
 		if (READ_ONCE(e->last_rx) != j)
 			WRITE_ONCE(e->last_rx, j);
 		if (!READ_ONCE(e->eff_rate))
@@ -450,20 +452,19 @@ static unsigned int sluice_cg_packet(struct sluice_cg *first,
 			ect = sluice_skb_ect(skb, v6);
 		}
 		v = sluice_cg_judge(e, now, len, ect, ecn_sock, &band);
-		if (band != SLUICE_CG_BAND_NONE && i >= SLUICE_CG_CHAIN_BITS)
-			/* Deeper than any real hierarchy: its own schedule. */
+		if (band != SLUICE_CG_BAND_NONE && b.n < SLUICE_CG_BAND_MAX) {
+			b.e[b.n] = e;
+			b.band[b.n++] = band;
+		} else if (band != SLUICE_CG_BAND_NONE) {
 			v = sluice_cg_signal_own(e, now, band);
-		else if (band == SLUICE_CG_BAND_MARK)
-			mark_band |= BIT_ULL(i);
-		else if (band == SLUICE_CG_BAND_DROP)
-			drop_band |= BIT_ULL(i);
+		}
 		if (v > verdict)
 			verdict = v;
 		if (verdict == SLUICE_CG_DROP)
 			break;
 	}
-	if (verdict != SLUICE_CG_DROP && (mark_band | drop_band)) {
-		v = sluice_cg_signal_chain(first, now, mark_band, drop_band);
+	if (verdict != SLUICE_CG_DROP && b.n) {
+		v = sluice_cg_signal_chain(&b, now);
 		if (v > verdict)
 			verdict = v;
 	}
