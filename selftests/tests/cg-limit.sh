@@ -38,9 +38,17 @@ log "without a limit: $free Mbit/s"
 expect_ge "what the VM carries without a limit, Mbit/s (at least 3 x $RATE)" "$free" "$(x 3 $RATE)"
 # Below that (the KASAN kernel only: elsewhere the line above failed), the
 # flow may never reach the limit, and then nothing is marked: the marks
-# and the sender's segments are lower bounds too.
+# and the sender's segments are lower bounds too. So they are when a
+# transfer did not fill the limit (again the KASAN kernel only: elsewhere
+# the 5 s average's lower bound failed first): no queue, no marks.
 slow=; awk -v f="$free" -v r=$RATE 'BEGIN { exit !(f < 3 * r) }' && slow=1
-lower() { if [ -n "$slow" ]; then log "$1 (not asserted: the VM carries less than 3 x the limit)"; else fail "$1"; fi; }
+lower() {
+	if [ -n "$slow" ] || [ -z "$filled" ]; then
+		log "$1 (not asserted: the VM carries less than 3 x the limit, or this transfer did not fill it)"
+	else
+		fail "$1"
+	fi
+}
 
 sluice cgroup set "$CG_CT1" rate ${RATE}mbit || fail "cgroup set rate"
 n=0
@@ -65,6 +73,7 @@ for dst in 10.200.1.2 "[fd00:200:1::2]"; do
 	log "$dst: 5 s average $avg Mbit/s (goodput $good, IP bytes per payload byte $k), first second $one (limit $RATE); CE-marked $((m1 - m0)), dropped $((d1 - d0)); sender retransmitted $retr of $segs segments"
 	expect_le "$dst: 5 s average, Mbit/s (at most 1.05 x $RATE)" "$avg" "$(x 1.05 $RATE)"
 	expect_ge "$dst: 5 s average, Mbit/s (at least 0.95 x $RATE)" "$avg" "$(x 0.95 $RATE)"
+	filled=1; awk -v a="$avg" -v r=$RATE 'BEGIN { exit !(a < 0.95 * r) }' && filled=
 	expect_le "$dst: first second, Mbit/s (at most 1.1 x $RATE)" "$one" "$(x 1.1 $RATE)"
 	[ "$((m1 - m0))" -gt 0 ] || lower "$dst: no packet was CE-marked"
 	[ "$segs" -gt 1000 ] || lower "$dst: sender sent only $segs segments: $(cat "$SL_TMP/s.out")"

@@ -27,7 +27,10 @@ sleep 0.2	# the JSON monitor prints nothing until an event: give it time to join
 
 # Traffic into web/a meanwhile.
 bulk_recv 1 5001 r -u
-in_ns "$NS_W" sl-bulk send -u --to 10.200.1.2:5001 --rate 10mbit --duration 10 >/dev/null 2>&1 &
+# It lasts until the test ends: the steps below take a few seconds on 6.1,
+# more than ten on a busy KASAN VM.
+in_ns "$NS_W" sl-bulk send -u --to 10.200.1.2:5001 --rate 10mbit --duration 300 >/dev/null 2>&1 &
+cleanup_add "kill $! 2>/dev/null"
 kid_id=$(stat -c %i "$CG_TOP/web/gone/kid")
 web_id=$(stat -c %i "$CG_TOP/web")
 
