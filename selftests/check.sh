@@ -62,7 +62,7 @@ tests=${T:-all}
 [ -n "$T" ] && [[ ",$T," == *,unit,* ]] && tests=${T//unit/}
 
 # Kernels whose VM runs beside the others' VMs rather than after them:
-# the debug kernel, whose rate checks are lower bounds only. TCG runs
+# the debug kernel, whose rate tests assert no lower bound. TCG runs
 # single-threaded, so each VM keeps one host core busy, and on a 2-core
 # machine the debug VM takes one core while 6.1's and then 6.12's take
 # the other, without disturbing their rate tests (Documentation/testing.md).

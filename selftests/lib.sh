@@ -236,6 +236,13 @@ container_new() {
 	ip -n "$ns" addr add fd00:200:$i::2/64 dev eth0 nodad
 }
 
+# cg_stat CGDIR FIELD: FIELD of CGDIR's entry in `sluice cgroup show -j`
+# (counters: bytes, packets, marked, dropped; empty if it has no entry).
+cg_stat() {
+	sluice cgroup show -j |
+		jq -r --arg p "${1#/sys/fs/cgroup}" --arg f "$2" '.cgroups[] | select(.path == $p) | .[$f]'
+}
+
 # in_cg CGDIR CMD...: run CMD as a process of cgroup CGDIR.
 in_cg() {
 	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$@"

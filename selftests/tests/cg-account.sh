@@ -16,12 +16,9 @@ container_new 2 web/b
 for c in web web/a web/b; do
 	sluice cgroup set "$CG_TOP/$c" || fail "cgroup set $c"
 done
-REL=${CG_TOP#/sys/fs/cgroup}
 
 # cg_get PATH FIELD: a counter of the entry of $CG_TOP/PATH.
-cg_get() {
-	sluice cgroup show -j | jq -r --arg p "$REL/$1" ".cgroups[] | select(.path == \$p) | .$2"
-}
+cg_get() { cg_stat "$CG_TOP/$1" "$2"; }
 
 # The tree: web with its two children, parent IDs right.
 show=$(sluice cgroup show) || fail "cgroup show"

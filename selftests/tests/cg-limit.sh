@@ -21,8 +21,7 @@ wan_delay 1 5
 RATE=40	# Mbit/s
 in_ns "$NS_W" sysctl -qw net.ipv4.tcp_ecn=1
 in_ct 1 sysctl -qw net.ipv4.tcp_ecn=1
-REL=${CG_TOP#/sys/fs/cgroup}
-counter() { sluice cgroup show -j | jq -r --arg p "$REL/lim" ".cgroups[] | select(.path == \$p) | .$1"; }
+counter() { cg_stat "$CG_TOP/lim" "$1"; }
 
 # What this VM carries without a limit (the entry only counts).
 sluice cgroup set "$CG_CT1" || fail "cgroup set"

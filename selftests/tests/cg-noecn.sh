@@ -15,8 +15,7 @@ container_new 1 lim
 wan_delay 1 5
 RATE=40	# Mbit/s
 in_ct 1 sysctl -qw net.ipv4.tcp_ecn=1
-REL=${CG_TOP#/sys/fs/cgroup}
-counter() { sluice cgroup show -j | jq -r --arg p "$REL/lim" ".cgroups[] | select(.path == \$p) | .$1"; }
+counter() { cg_stat "$CG_TOP/lim" "$1"; }
 
 n=0
 for case in "0 ecn 10.200.1.2" "0 ecn [fd00:200:1::2]" "1 drop 10.200.1.2"; do

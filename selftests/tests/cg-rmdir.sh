@@ -16,7 +16,7 @@ for c in web web/a web/gone web/gone/kid; do
 done
 ids() { sluice cgroup show -j | jq -r '.cgroups[].path' | sort | tr '\n' ' '; }
 has() { sluice cgroup show -j | jq -e --arg p "$REL/$1" '.cgroups[] | select(.path == $p)' >/dev/null; }
-parent_of() { sluice cgroup show -j | jq -r --arg p "$REL/$1" '.cgroups[] | select(.path == $p) | .parent_id'; }
+parent_of() { cg_stat "$CG_TOP/$1" parent_id; }
 
 sluice monitor -t >"$SL_TMP/mon.txt" 2>&1 &
 cleanup_add "kill $! 2>/dev/null"
@@ -56,7 +56,7 @@ has web/gone && fail "gone's entry is still there"
 expect_eq "web/a's parent" "$(parent_of web/a)" "$web_id"
 
 # The others still count.
-packets() { sluice cgroup show -j | jq --arg p "$REL/web/a" '.cgroups[] | select(.path == $p) | .packets'; }
+packets() { cg_stat "$CG_TOP/web/a" packets; }
 p0=$(packets)
 more() { [ "$(packets)" -gt "$p0" ]; }
 wait_for 5 more || fail "web/a stopped counting ($p0 packets): $(cat "$SL_TMP/r.out")"
