@@ -74,11 +74,13 @@ vm_prepare() {
 # host thread per vCPU, QEMU 7.2 races with the guest's text patching
 # (static keys) and the guest dies of a stale int3; TCG_THREAD=multi
 # reproduces it (Documentation/testing.md, "Single-threaded TCG").
+# RDRAND seeds the guest's random number generator at boot, as on real
+# machines (Documentation/testing.md).
 vm_boot() {
 	local name=$1 append=$2 mem=1G
 	shift 2
 	[ "$name" = debug ] && mem=2G
-	timeout -s KILL "${VM_TIMEOUT:-0}" qemu-system-x86_64 -accel "tcg,thread=${TCG_THREAD:-single}" -smp 2 -m "$mem" -nodefaults -no-user-config \
+	timeout -s KILL "${VM_TIMEOUT:-0}" qemu-system-x86_64 -accel "tcg,thread=${TCG_THREAD:-single}" -cpu qemu64,+rdrand -smp 2 -m "$mem" -nodefaults -no-user-config \
 		-no-reboot -display none -kernel "$VMLINUZ" -initrd "$INITRD" \
 		-append "console=ttyS0 panic=-1 $append" "$@"
 }
