@@ -19,13 +19,28 @@ plugin=$SLUICE_BUILD/slinsn.so
 gcc -O2 -Wall -Wextra -Werror -shared -fPIC -fvisibility=hidden -o "$plugin" bench/insn/slinsn.c
 out=$SLUICE_BUILD/bench-$k.txt
 echo "== benchmarks on Debian $KVER (QEMU, TCG, 2 vCPUs) ==" | tee "$out"
-VM_TIMEOUT=3600 vm_boot "$k" "sltest.run=bench${BENCH:+ sltest.only=$BENCH} quiet loglevel=1" ${BENCH_QEMU:-} \
-	-plugin "$plugin,out=$VMDIR/bench-insn.log" \
+# BENCH_PROFILE=1: also where the instructions go, by kernel function
+# (bench/insn/profile.awk), the kernel at its link address to match its
+# symbols, which the VM prints from /proc/kallsyms.
+prof= append=
+if [ "${BENCH_PROFILE:-}" = 1 ]; then
+	prof=",prof=$VMDIR/bench-prof.log" append=" nokaslr sltest.prof=1"
+fi
+VM_TIMEOUT=3600 vm_boot "$k" "sltest.run=bench${BENCH:+ sltest.only=$BENCH} quiet loglevel=1$append" ${BENCH_QEMU:-} \
+	-plugin "$plugin,out=$VMDIR/bench-insn.log$prof" \
 	-serial file:"$VMDIR/bench-console.log" -serial file:"$VMDIR/bench-results.log" </dev/null
 tr -d '\r' <"$VMDIR/bench-results.log" | sed -n 's/^T bench //p' >"$VMDIR/bench-out.txt"
 grep -v '^insn ' "$VMDIR/bench-out.txt" | tee -a "$out"
 if grep -q '^insn ' "$VMDIR/bench-out.txt"; then
 	echo "guest instructions (all vCPUs) per unit of work, median over rounds, and paired ratios:" | tee -a "$out"
 	grep '^insn ' "$VMDIR/bench-out.txt" | awk -f bench/insn/report.awk "$VMDIR/bench-insn.log" - | tee -a "$out"
+fi
+if [ -n "$prof" ]; then
+	tr -d '\r' <"$VMDIR/bench-results.log" | sed -n 's/^K //p' | LC_ALL=C sort >"$VMDIR/bench-syms.txt"
+	for p in ${BENCH_PROFILE_PAIRS:-chbl:mh chbl:mhct}; do
+		grep '^insn ' "$VMDIR/bench-out.txt" |
+			LC_ALL=C awk -v a="${p%:*}" -v b="${p#*:}" -f bench/insn/profile.awk \
+				"$VMDIR/bench-syms.txt" "$VMDIR/bench-prof.log" -
+	done | tee "$SLUICE_BUILD/bench-$k-profile.txt"
 fi
 grep -q '^E' "$VMDIR/bench-results.log" || { echo "the VM did not finish; see $VMDIR/bench-console.log" >&2; exit 1; }
