@@ -5,11 +5,11 @@
 #   awk -v a=NAME -v b=NAME -f profile.awk SYMBOLS PROFILE PHASES
 #
 # SYMBOLS: "<address> <type> <name> [<module>]" lines sorted by address
-# (the t/T lines of /proc/kallsyms, addresses as 16
-# hex digits). PROFILE: slinsn's prof= file. PHASES: the benchmark's
-# "insn BENCH NAME ROUND START END UNITS ..." lines. Prints, for every
-# NAME, its instructions per unit by module and its top functions, and
-# the functions whose cost differs most between NAMEs a and b.
+# (the t/T lines of /proc/kallsyms, addresses as 16 hex digits).
+# PROFILE: slinsn's prof= file. PHASES: the benchmark's "insn BENCH NAME
+# ROUND START END UNITS ..." lines. Prints every NAME's instructions per
+# unit by module, then the functions whose cost per unit differs by more
+# than 150 between NAMEs a and b.
 # Addresses are compared as strings of the same length (mawk has no
 # 64-bit integers).
 function lookup(pc,    lo, hi, mid) {
