@@ -19,7 +19,8 @@
  * The conntrack event notifier is not used: ctnetlink owns its only slot.
  *
  * Flushing a deleted backend kills its conntrack entries at once and
- * releases them. The namespace's exit releases everything: held
+ * releases them; one whose first packet has not reached confirmation yet
+ * is killed by the worker once it is confirmed. The namespace's exit releases everything: held
  * conntrack references would otherwise keep conntrack's own exit waiting.
  *
  * Locking: sl_svc_net.conns_lock (a mutex) guards the worker's list; it
@@ -120,17 +121,33 @@ static bool sl_conn_live(const struct nf_conn *ct)
 	}
 }
 
-static void sl_conns_gc(struct work_struct *work)
+/*
+ * Kill @c's conntrack entry if its backend was flushed and the entry is in
+ * the table. An entry not yet confirmed is left alone: setting its dying
+ * bit could race with its confirmation, which would put a dying entry in
+ * the table that nothing ever deletes. Its first packet is between our
+ * hook and confirmation; the next pass finds it confirmed (and kills it)
+ * or dead (and releases it).
+ */
+static void sl_conn_flush_one(struct sl_conn *c)
 {
-	struct sl_svc_net *sv = container_of(to_delayed_work(work),
-					     struct sl_svc_net, conns_gc);
+	if (c->be->flushed && nf_ct_is_confirmed(c->ct))
+		nf_ct_kill(c->ct);
+}
+
+/*
+ * One pass over the tracked connections: kill those of flushed backends,
+ * release those that ended. Returns whether any are left.
+ */
+static bool sl_conns_scan(struct sl_svc_net *sv)
+{
 	struct sl_conn *c, *tmp;
 	unsigned int n = 0;
-	bool busy;
 
-	mutex_lock(&sv->conns_lock);
+	lockdep_assert_held(&sv->conns_lock);
 	sl_conns_collect(sv);
 	list_for_each_entry_safe(c, tmp, &sv->conns, list) {
+		sl_conn_flush_one(c);
 		if (!sl_conn_live(c->ct)) {
 			list_del(&c->list);
 			sl_conn_release(c);
@@ -138,7 +155,17 @@ static void sl_conns_gc(struct work_struct *work)
 		if (!(++n & 1023))
 			cond_resched();
 	}
-	busy = !list_empty(&sv->conns);
+	return !list_empty(&sv->conns);
+}
+
+static void sl_conns_gc(struct work_struct *work)
+{
+	struct sl_svc_net *sv = container_of(to_delayed_work(work),
+					     struct sl_svc_net, conns_gc);
+	bool busy;
+
+	mutex_lock(&sv->conns_lock);
+	busy = sl_conns_scan(sv);
 	mutex_unlock(&sv->conns_lock);
 	if (busy)
 		queue_delayed_work(sl_wq, &sv->conns_gc,
@@ -146,31 +173,19 @@ static void sl_conns_gc(struct work_struct *work)
 }
 
 /*
- * Kill the conntrack entries of @be, deleted with FLUSH, and release them.
- * Must hold sn->lock, and a grace period must have passed since @be was
- * last published, so that no packet is still assigning to it.
+ * Kill the conntrack entries of the backends just deleted with FLUSH
+ * (sl_backend.flushed) and release them, in one pass however many
+ * backends went. Must hold sn->lock, and a grace period must have passed
+ * since those backends were last published, so that no packet is still
+ * assigning to them.
  */
-void sl_conns_flush_backend(struct sluice_net *sn, struct sl_backend *be)
+void sl_conns_flush(struct sluice_net *sn)
 {
 	struct sl_svc_net *sv = &sn->svc;
-	struct sl_conn *c, *tmp;
 
 	lockdep_assert_held(&sn->lock);
 	mutex_lock(&sv->conns_lock);
-	sl_conns_collect(sv);
-	list_for_each_entry_safe(c, tmp, &sv->conns, list) {
-		if (c->be != be)
-			continue;
-		if (nf_ct_is_confirmed(c->ct))
-			nf_ct_kill(c->ct);
-		else
-			/* Its first packet is still on its way: conntrack
-			 * drops it at confirmation.
-			 */
-			set_bit(IPS_DYING_BIT, &c->ct->status);
-		list_del(&c->list);
-		sl_conn_release(c);
-	}
+	sl_conns_scan(sv);
 	mutex_unlock(&sv->conns_lock);
 }
 
@@ -192,6 +207,7 @@ void sl_conns_net_exit(struct sluice_net *sn)
 {
 	struct sl_svc_net *sv = &sn->svc;
 	struct sl_conn *c, *tmp;
+	unsigned int n = 0;
 
 	synchronize_rcu();
 	cancel_delayed_work_sync(&sv->conns_gc);
@@ -200,6 +216,8 @@ void sl_conns_net_exit(struct sluice_net *sn)
 	list_for_each_entry_safe(c, tmp, &sv->conns, list) {
 		list_del(&c->list);
 		sl_conn_release(c);
+		if (!(++n & 1023))
+			cond_resched();
 	}
 	mutex_unlock(&sv->conns_lock);
 	mutex_destroy(&sv->conns_lock);

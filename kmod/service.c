@@ -562,17 +562,17 @@ out:
 
 /*
  * Take @be out of service: it is off its list already and no published
- * state lists it. With FLUSH its conntrack entries go; with KEEP they go
- * on, and the backend with them. Drops the list's reference. Must hold
- * sn->lock; @synced: a grace period has passed since it was unpublished.
+ * state lists it. With FLUSH its conntrack entries are to go (the caller
+ * runs sl_conns_flush() once it has retired all it deletes); with KEEP
+ * they go on, and the backend with them. Drops the list's reference.
+ * Must hold sn->lock.
  */
 static void sl_be_retire(struct sluice_net *sn, struct sl_backend *be,
 			 bool flush)
 {
 	lockdep_assert_held(&sn->lock);
 	be->deleted = true;
-	if (flush)
-		sl_conns_flush_backend(sn, be);
+	be->flushed = flush;
 	sl_backend_put(be);
 }
 
@@ -582,7 +582,7 @@ static void sl_svc_delete(struct sluice_net *sn, struct sl_service *svc,
 {
 	struct sl_svc_net *sv = sl_sv(sn);
 	struct sl_backend *be, *tmp;
-	bool flush;
+	bool flush, synced;
 	int fi;
 
 	lockdep_assert_held(&sn->lock);
@@ -596,24 +596,25 @@ static void sl_svc_delete(struct sluice_net *sn, struct sl_service *svc,
 
 	/* At the namespace's exit every connection is released anyway. */
 	flush = !exiting && svc->on_delete == SLUICE_ON_DELETE_FLUSH;
-	/* No packet may still be assigning to the backends being flushed. */
-	if (flush && !list_empty(&svc->backends))
+	/*
+	 * No packet may still be assigning to the backends being flushed;
+	 * and a packet that found the service before it was unhashed may
+	 * still be tracking its connection: let it finish before the hooks
+	 * of a family without services can go.
+	 */
+	synced = flush && !list_empty(&svc->backends);
+	if (synced || (!exiting && !sv->nfamily[fi]))
 		synchronize_rcu();
 	list_for_each_entry_safe(be, tmp, &svc->backends, list) {
 		list_del(&be->list);
 		svc->nbackends--;
 		sl_be_retire(sn, be, flush);
 	}
+	if (synced)
+		sl_conns_flush(sn);
 	sl_svc_put(svc);
 	if (exiting)
 		return;
-	/*
-	 * A packet that found the service before it was unhashed may still
-	 * be tracking its connection: let it finish before the hooks of a
-	 * family without services can go (the flush above already waited).
-	 */
-	if (!sv->nfamily[fi] && !flush)
-		synchronize_rcu();
 	sl_hooks_put_unused(sn);
 }
 
@@ -872,6 +873,8 @@ int sl_nl_be_del(struct sk_buff *skb, struct genl_info *info)
 	if (flush)
 		synchronize_rcu();
 	sl_be_retire(sn, be, flush);
+	if (flush)
+		sl_conns_flush(sn);
 out:
 	mutex_unlock(&sn->lock);
 	return err;

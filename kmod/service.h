@@ -61,6 +61,9 @@ struct sl_backend {
 	u32 weight;			/* WRITE_ONCE under lock */
 	u64 id;				/* stable identity for the scheduler */
 	bool deleted;
+	bool flushed;			/* deleted with FLUSH: conns.c kills
+					 * its entries; set under lock, read
+					 * under conns_lock */
 
 	atomic_t load;			/* live connections */
 	atomic64_t conns;		/* assigned in total */
@@ -186,7 +189,7 @@ struct sl_conn *sl_conn_alloc(void);
 void sl_conn_free(struct sl_conn *c);
 void sl_conns_track(struct sluice_net *sn, struct sl_conn *c,
 		    struct nf_conn *ct, struct sl_backend *be);
-void sl_conns_flush_backend(struct sluice_net *sn, struct sl_backend *be);
+void sl_conns_flush(struct sluice_net *sn);
 
 extern struct workqueue_struct *sl_wq;
 extern const struct nla_policy sluice_svc_policy[SLUICE_SVC_A_MAX + 1];
