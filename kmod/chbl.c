@@ -177,8 +177,8 @@ static int sl_chbl_place(struct sl_table *t, const struct sl_sched_backend *b,
 	u64 *pts = t->ring.pts, *tmp, key, v;
 	u32 *bkt = t->ring.bkt, *cc;
 
-	cc = kcalloc(nc + 1, sizeof(*cc), GFP_KERNEL);
-	tmp = kvmalloc_array(np, sizeof(*tmp), GFP_KERNEL);
+	cc = kcalloc(nc + 1, sizeof(*cc), SL_GFP_CONF);
+	tmp = kvmalloc_array(np, sizeof(*tmp), SL_GFP_CONF);
 	if (!cc || !tmp) {
 		kfree(cc);
 		kvfree(tmp);
@@ -267,8 +267,8 @@ int sl_chbl_build(struct sl_table *t, const struct sl_sched_backend *b)
 	t->ring.nbkt = nb;
 	t->ring.bshift = 64 - bbits;
 
-	t->ring.bkt = kvcalloc(nb + 1, sizeof(*t->ring.bkt), GFP_KERNEL);
-	t->ring.pts = kvmalloc_array(sum + 1, sizeof(*pts), GFP_KERNEL);
+	t->ring.bkt = kvcalloc(nb + 1, sizeof(*t->ring.bkt), SL_GFP_CONF);
+	t->ring.pts = kvmalloc_array(sum + 1, sizeof(*pts), SL_GFP_CONF);
 	if (!t->ring.bkt || !t->ring.pts)
 		return -ENOMEM;
 	t->bytes += (nb + 1) * sizeof(*t->ring.bkt) + (sum + 1) * sizeof(*pts);

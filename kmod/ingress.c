@@ -203,7 +203,7 @@ static struct sluice_cg_pcpu __percpu *sluice_cg_stats_alloc(void)
 	struct sluice_cg_pcpu __percpu *stats;
 	int cpu;
 
-	stats = alloc_percpu(struct sluice_cg_pcpu);
+	stats = alloc_percpu_gfp(struct sluice_cg_pcpu, GFP_KERNEL_ACCOUNT);
 	if (!stats)
 		return NULL;
 	for_each_possible_cpu(cpu)
@@ -998,8 +998,11 @@ int sluice_nl_cgroup_set(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(cgrp))
 		return PTR_ERR(cgrp);
 
-	/* Allocate before the lock: a refused request changes nothing. */
-	new = kzalloc(sizeof(*new), GFP_KERNEL);
+	/*
+	 * Allocate before the lock: a refused request changes nothing. The
+	 * entry is charged to the requester's memory cgroup.
+	 */
+	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
 	if (new)
 		new->stats = sluice_cg_stats_alloc();
 	if (!new || !new->stats) {

@@ -92,7 +92,7 @@ int sl_maglev_build(struct sl_table *t, const struct sl_sched_backend *b)
 	u16 *lookup;
 	int err = -ENOMEM;
 
-	lookup = kvmalloc_array(m, sizeof(*lookup), GFP_KERNEL);
+	lookup = kvmalloc_array(m, sizeof(*lookup), SL_GFP_CONF);
 	if (!lookup)
 		return -ENOMEM;
 	t->mag.lookup = lookup;
@@ -101,11 +101,11 @@ int sl_maglev_build(struct sl_table *t, const struct sl_sched_backend *b)
 	if (!na)
 		return 0;
 
-	next = kmalloc_array(na, sizeof(*next), GFP_KERNEL);
-	skip = kmalloc_array(na, sizeof(*skip), GFP_KERNEL);
-	s.wt = kmalloc_array(na, sizeof(*s.wt), GFP_KERNEL);
-	s.cnt = kcalloc(na, sizeof(*s.cnt), GFP_KERNEL);
-	s.heap = kmalloc_array(na, sizeof(*s.heap), GFP_KERNEL);
+	next = kmalloc_array(na, sizeof(*next), SL_GFP_CONF);
+	skip = kmalloc_array(na, sizeof(*skip), SL_GFP_CONF);
+	s.wt = kmalloc_array(na, sizeof(*s.wt), SL_GFP_CONF);
+	s.cnt = kcalloc(na, sizeof(*s.cnt), SL_GFP_CONF);
+	s.heap = kmalloc_array(na, sizeof(*s.heap), SL_GFP_CONF);
 	if (!next || !skip || !s.wt || !s.cnt || !s.heap)
 		goto out;
 

@@ -224,7 +224,7 @@ struct sl_table *sl_table_build(const struct sl_sched_params *p,
 		}
 	}
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	t = kzalloc(sizeof(*t), SL_GFP_CONF);
 	if (!t)
 		return ERR_PTR(-ENOMEM);
 	t->kind = p->kind;
@@ -237,8 +237,9 @@ struct sl_table *sl_table_build(const struct sl_sched_params *p,
 	t->bytes = sizeof(*t);
 
 	err = -ENOMEM;
-	t->be = kvmalloc_array(n ? n : 1, sizeof(*t->be) + sizeof(*t->cold), GFP_KERNEL);
-	t->active = kvmalloc_array(n ? n : 1, sizeof(*t->active), GFP_KERNEL);
+	t->be = kvmalloc_array(n ? n : 1, sizeof(*t->be) + sizeof(*t->cold),
+			       SL_GFP_CONF);
+	t->active = kvmalloc_array(n ? n : 1, sizeof(*t->active), SL_GFP_CONF);
 	if (!t->be || !t->active)
 		goto fail;
 	t->cold = (struct sl_tbe_cold *)(t->be + (n ? n : 1));

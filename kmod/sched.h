@@ -39,6 +39,17 @@
 #include "ucompat.h"
 #endif
 
+/*
+ * Allocations a configuration request makes (tables, states, services,
+ * backends): charged to the requester's memory cgroup, since an
+ * unprivileged user owning a network namespace may configure its
+ * services; failing with -ENOMEM rather than invoking the OOM killer (a
+ * request that does not fit is refused, says so and changes nothing),
+ * and without the allocator's warning and stack dump, since the refusal
+ * is the report.
+ */
+#define SL_GFP_CONF	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
 enum sl_sched_kind {
 	SL_SCHED_CHBL = 0,
 	SL_SCHED_MAGLEV = 1,

@@ -167,7 +167,7 @@ static void sl_state_retire(struct sl_svc_state *st)
 /*
  * Build the state for backends @be[0..n) with weights @w (the new weights,
  * which may differ from be[i]->weight for a backend being changed). Takes
- * a reference on every backend. GFP_KERNEL; ERR_PTR on failure.
+ * a reference on every backend. May sleep; ERR_PTR on failure.
  */
 static struct sl_svc_state *sl_state_build(const struct sl_svc_opts *o,
 					   struct sl_backend **be,
@@ -185,11 +185,11 @@ static struct sl_svc_state *sl_state_build(const struct sl_svc_opts *o,
 	struct sl_table *t = NULL;
 	u32 i;
 
-	st = kzalloc(struct_size(st, be, n), GFP_KERNEL);
+	st = kzalloc(struct_size(st, be, n), SL_GFP_CONF);
 	if (!st)
 		return ERR_PTR(-ENOMEM);
 	if (n) {
-		sb = kcalloc(n, sizeof(*sb), GFP_KERNEL);
+		sb = kcalloc(n, sizeof(*sb), SL_GFP_CONF);
 		if (!sb) {
 			kfree(st);
 			return ERR_PTR(-ENOMEM);
@@ -220,22 +220,24 @@ static struct sl_svc_state *sl_state_build(const struct sl_svc_opts *o,
 /*
  * Build the state of @svc as it will be after a change: with @add
  * appended, without @skip, and with @wbe's weight set to @wweight (any of
- * them may be NULL). Must hold sn->lock.
+ * them may be NULL). Must hold sn->lock. Out of memory (the requester's
+ * cgroup's, SL_GFP_CONF), it says so in @extack.
  */
 static struct sl_svc_state *sl_svc_state_next(struct sl_service *svc,
 					      const struct sl_svc_opts *o,
 					      struct sl_backend *add,
 					      struct sl_backend *skip,
 					      struct sl_backend *wbe,
-					      u32 wweight)
+					      u32 wweight,
+					      struct netlink_ext_ack *extack)
 {
 	struct sl_svc_state *st;
 	struct sl_backend **arr, *be;
 	u32 *w, n = 0;
 
 	lockdep_assert_held(&svc->sn->lock);
-	arr = kmalloc_array(svc->nbackends + 1, sizeof(*arr), GFP_KERNEL);
-	w = kmalloc_array(svc->nbackends + 1, sizeof(*w), GFP_KERNEL);
+	arr = kmalloc_array(svc->nbackends + 1, sizeof(*arr), SL_GFP_CONF);
+	w = kmalloc_array(svc->nbackends + 1, sizeof(*w), SL_GFP_CONF);
 	if (!arr || !w) {
 		st = ERR_PTR(-ENOMEM);
 		goto out;
@@ -254,6 +256,9 @@ static struct sl_svc_state *sl_svc_state_next(struct sl_service *svc,
 out:
 	kfree(arr);
 	kfree(w);
+	if (st == ERR_PTR(-ENOMEM))
+		NL_SET_ERR_MSG(extack,
+			       "not enough memory for the service's scheduler table");
 	return st;
 }
 
@@ -475,7 +480,7 @@ int sl_nl_svc_new(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOSPC;
 		goto out;
 	}
-	svc = kzalloc(sizeof(*svc), GFP_KERNEL);
+	svc = kzalloc(sizeof(*svc), SL_GFP_CONF);
 	if (!svc) {
 		err = -ENOMEM;
 		goto out;
@@ -542,7 +547,8 @@ int sl_nl_svc_set(struct sk_buff *skb, struct genl_info *info)
 	err = sl_parse_svc_opts(tb, &o, info->extack);
 	if (err)
 		goto out;
-	st = sl_svc_state_next(svc, &o, NULL, NULL, NULL, 0);
+	st = sl_svc_state_next(svc, &o, NULL, NULL, NULL, 0,
+			       info->extack);
 	if (IS_ERR(st)) {
 		err = PTR_ERR(st);
 		goto out;
@@ -731,7 +737,7 @@ int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOSPC;
 		goto out;
 	}
-	be = kzalloc(sizeof(*be), GFP_KERNEL);
+	be = kzalloc(sizeof(*be), SL_GFP_CONF);
 	if (!be) {
 		err = -ENOMEM;
 		goto out;
@@ -747,7 +753,8 @@ int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info)
 	be->id = sl_hash(&id, sizeof(id), 0);
 
 	sl_svc_opts_get(svc, &o);
-	st = sl_svc_state_next(svc, &o, be, NULL, NULL, 0);
+	st = sl_svc_state_next(svc, &o, be, NULL, NULL, 0,
+			       info->extack);
 	if (IS_ERR(st)) {
 		err = PTR_ERR(st);
 		kfree(be);
@@ -820,7 +827,8 @@ int sl_nl_be_set(struct sk_buff *skb, struct genl_info *info)
 	if (weight == U32_MAX)
 		goto out;	/* nothing to change */
 	sl_svc_opts_get(svc, &o);
-	st = sl_svc_state_next(svc, &o, NULL, NULL, be, weight);
+	st = sl_svc_state_next(svc, &o, NULL, NULL, be, weight,
+			       info->extack);
 	if (IS_ERR(st)) {
 		err = PTR_ERR(st);
 		goto out;
@@ -859,7 +867,8 @@ int sl_nl_be_del(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto out;
 	sl_svc_opts_get(svc, &o);
-	st = sl_svc_state_next(svc, &o, NULL, be, NULL, 0);
+	st = sl_svc_state_next(svc, &o, NULL, be, NULL, 0,
+			       info->extack);
 	if (IS_ERR(st)) {
 		err = PTR_ERR(st);
 		goto out;

@@ -34,6 +34,9 @@ typedef int64_t s64;
 typedef unsigned int gfp_t;
 
 #define GFP_KERNEL 0u
+#define GFP_KERNEL_ACCOUNT 0u
+#define __GFP_RETRY_MAYFAIL 0u
+#define __GFP_NOWARN 0u
 
 #ifndef __always_inline
 #define __always_inline inline __attribute__((__always_inline__))

@@ -1,0 +1,47 @@
+#!/bin/sh
+# Configuration memory is charged to the requester's memory cgroup
+# (SL_GFP_CONF in kmod/sched.h): a request whose tables do not fit under
+# its cgroup's memory.max is refused with a message, without the OOM
+# killer, and changes nothing; a request that fits still succeeds there,
+# and the refused one succeeds from a cgroup with room. Uncharged, the
+# 2 MiB Maglev table below would be built whatever the limit.
+#
+# timeout: 90
+. /selftests/lib.sh
+ensure_module
+grep -qw memory /sys/fs/cgroup/cgroup.controllers || skip "no memory controller"
+
+netns_new host; NS_H=$NS
+h() { in_ns "$NS_H" "$@"; }
+# hc CMD...: CMD in the host namespace, as a process of cgroup $CG.
+hc() { in_cg "$CG" /usr/sbin/ip netns exec "$NS_H" "$@"; }
+
+if ! grep -qw memory /sys/fs/cgroup/cgroup.subtree_control; then
+	echo +memory >/sys/fs/cgroup/cgroup.subtree_control || fail "cannot enable the memory controller"
+	cleanup_add "echo -memory >/sys/fs/cgroup/cgroup.subtree_control"
+fi
+mkdir -p "$CG_TOP" || fail "cannot create $CG_TOP"
+cleanup_add "cg_rmtree $CG_TOP"
+echo +memory >"$CG_TOP/cgroup.subtree_control" || fail "cannot enable memory in $CG_TOP"
+CG=$(cg_new small)
+
+# 1,048,573 slots of 2 bytes: a 2 MiB table once the service has a backend.
+h sluice service add tcp $VIP4:80 sched maglev table-size 1048573 || fail "service add maglev"
+h sluice service add tcp 10.96.0.11:80 || fail "service add chbl"
+# What a small request costs the cgroup: its peak, limit unset.
+hc sluice backend add tcp 10.96.0.11:80 10.1.1.2:8080 || fail "backend add in the cgroup, no limit"
+peak=$(cat "$CG/memory.peak")
+limit=$((peak + 512 * 1024))
+echo $limit >"$CG/memory.max" || fail "cannot set memory.max"
+log "peak of a small request $peak bytes; memory.max $limit"
+hc sluice backend add tcp 10.96.0.11:80 10.1.1.3:8080 || fail "a request that fits was refused under memory.max $limit"
+
+SNAP=$(h sluice show -j)
+expect_fail "not enough memory for the service's scheduler table" \
+	hc sluice backend add tcp $VIP4:80 10.1.1.2:8080
+[ "$(h sluice show -j)" = "$SNAP" ] || fail "the refused request changed the configuration: $(h sluice show -j)"
+grep -q '^max [1-9]' "$CG/memory.events" || fail "memory.max was never hit: $(cat "$CG/memory.events")"
+grep -q '^oom_kill 0$' "$CG/memory.events" || fail "the OOM killer ran: $(cat "$CG/memory.events")"
+
+h sluice backend add tcp $VIP4:80 10.1.1.2:8080 || fail "the same request from the root cgroup failed"
+[ "$(svc_jq tcp $VIP4 '.backends | length')" = 1 ] || fail "backend not added: $(h sluice show -j)"
