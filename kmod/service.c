@@ -126,6 +126,42 @@ static struct sl_backend *sl_be_find(struct sl_service *svc,
 	return NULL;
 }
 
+/*
+ * Drop the retired backends of @svc whose kept connections have all
+ * ended. Must hold sn->lock.
+ */
+static void sl_svc_prune_retired(struct sl_service *svc)
+{
+	struct sl_backend *be, *tmp;
+
+	lockdep_assert_held(&svc->sn->lock);
+	list_for_each_entry_safe(be, tmp, &svc->retired, list) {
+		if (atomic_read(&be->load))
+			continue;
+		list_del(&be->list);
+		sl_backend_put(be);
+	}
+}
+
+/*
+ * The retired backend of @svc at @k, taken off the retired list with the
+ * list's reference, or NULL. Must hold sn->lock.
+ */
+static struct sl_backend *sl_be_unretire(struct sl_service *svc,
+					 const struct sl_key *k)
+{
+	struct sl_backend *be;
+
+	lockdep_assert_held(&svc->sn->lock);
+	list_for_each_entry(be, &svc->retired, list) {
+		if (be->port == k->port && nf_inet_addr_cmp(&be->addr, &k->addr)) {
+			list_del(&be->list);
+			return be;
+		}
+	}
+	return NULL;
+}
+
 static void sl_svc_put(struct sl_service *svc)
 {
 	if (refcount_dec_and_test(&svc->ref))
@@ -498,6 +534,7 @@ int sl_nl_svc_new(struct sk_buff *skb, struct genl_info *info)
 	svc->seed = o.seed;
 	svc->table_size = o.table_size;
 	INIT_LIST_HEAD(&svc->backends);
+	INIT_LIST_HEAD(&svc->retired);
 
 	fi = sl_family_idx(k.family);
 	if (!sv->hooked[fi]) {
@@ -608,12 +645,18 @@ static void sl_svc_delete(struct sluice_net *sn, struct sl_service *svc,
 	 * still be tracking its connection: let it finish before the hooks
 	 * of a family without services can go.
 	 */
-	synced = flush && !list_empty(&svc->backends);
+	synced = flush && (!list_empty(&svc->backends) ||
+			   !list_empty(&svc->retired));
 	if (synced || (!exiting && !sv->nfamily[fi]))
 		synchronize_rcu();
 	list_for_each_entry_safe(be, tmp, &svc->backends, list) {
 		list_del(&be->list);
 		svc->nbackends--;
+		sl_be_retire(sn, be, flush);
+	}
+	/* The backends deleted before, with their kept connections. */
+	list_for_each_entry_safe(be, tmp, &svc->retired, list) {
+		list_del(&be->list);
 		sl_be_retire(sn, be, flush);
 	}
 	if (synced)
@@ -737,30 +780,47 @@ int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOSPC;
 		goto out;
 	}
-	be = kzalloc(sizeof(*be), SL_GFP_CONF);
-	if (!be) {
-		err = -ENOMEM;
-		goto out;
+	/*
+	 * Deleted with KEEP and still holding connections: the same
+	 * backend comes back, its load with it.
+	 */
+	sl_svc_prune_retired(svc);
+	be = sl_be_unretire(svc, &bk);
+	if (be) {
+		be->deleted = false;
+		WRITE_ONCE(be->weight, weight);
+	} else {
+		be = kzalloc(sizeof(*be), SL_GFP_CONF);
+		if (!be) {
+			err = -ENOMEM;
+			goto out;
+		}
+		refcount_set(&be->ref, 1);
+		be->svc = svc;
+		be->addr = bk.addr;
+		be->port = bk.port;
+		be->weight = weight;
+		memset(&id, 0, sizeof(id));
+		id.addr = bk.addr;
+		id.port = bk.port;
+		be->id = sl_hash(&id, sizeof(id), 0);
+		/* the backend's reference on its service */
+		refcount_inc(&svc->ref);
 	}
-	refcount_set(&be->ref, 1);
-	be->svc = svc;
-	be->addr = bk.addr;
-	be->port = bk.port;
-	be->weight = weight;
-	memset(&id, 0, sizeof(id));
-	id.addr = bk.addr;
-	id.port = bk.port;
-	be->id = sl_hash(&id, sizeof(id), 0);
 
 	sl_svc_opts_get(svc, &o);
 	st = sl_svc_state_next(svc, &o, be, NULL, NULL, 0,
 			       info->extack);
 	if (IS_ERR(st)) {
 		err = PTR_ERR(st);
-		kfree(be);
+		if (atomic_read(&be->load)) {
+			be->deleted = true;
+			list_add(&be->list, &svc->retired);
+		} else {
+			sl_backend_put(be);
+		}
 		goto out;
 	}
-	refcount_inc(&svc->ref);
 	list_add_tail(&be->list, &svc->backends);
 	svc->nbackends++;
 	sl_svc_publish(svc, st);
@@ -878,12 +938,19 @@ int sl_nl_be_del(struct sk_buff *skb, struct genl_info *info)
 	sl_svc_publish(svc, st);
 	sn->svc.gen++;
 	flush = svc->on_delete == SLUICE_ON_DELETE_FLUSH;
-	/* No packet may still be assigning to it when it is flushed. */
-	if (flush)
+	sl_svc_prune_retired(svc);
+	if (flush) {
+		/* No packet may still be assigning to it when it is flushed. */
 		synchronize_rcu();
-	sl_be_retire(sn, be, flush);
-	if (flush)
+		sl_be_retire(sn, be, true);
 		sl_conns_flush(sn);
+	} else if (atomic_read(&be->load)) {
+		/* Its connections go on; if it comes back, they are its load. */
+		be->deleted = true;
+		list_add(&be->list, &svc->retired);
+	} else {
+		sl_be_retire(sn, be, false);
+	}
 out:
 	mutex_unlock(&sn->lock);
 	return err;

@@ -103,6 +103,13 @@ struct sl_service {
 
 	struct list_head backends;	/* under lock */
 	u32 nbackends;
+	/*
+	 * Backends deleted with KEEP while they had live connections, each
+	 * holding the list's reference, so that one added again is the same
+	 * backend, its load included: its kept connections count towards
+	 * its cap. Dropped once their load is 0. Under lock.
+	 */
+	struct list_head retired;
 	struct sl_svc_state __rcu *state;
 
 	/* counters */

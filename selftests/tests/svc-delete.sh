@@ -4,9 +4,9 @@
 # conntrack entries are gone and its load released. UDP, on-delete keep:
 # flows of a deleted backend go on reaching it. TCP, on-delete keep (TCP's
 # default): an established connection to a deleted backend goes on
-# exchanging data, new connections avoid it, and it even outlives the
-# deletion of its service (the NAT hooks stay while kept connections need
-# them).
+# exchanging data, new connections avoid it; added again, its kept
+# connections are its load; and they even outlive the deletion of its
+# service (the NAT hooks stay while kept connections need them).
 #
 #   client ---- host (sluice) ---- b1, b2, b3
 #
@@ -81,6 +81,10 @@ expect_eq "$Z's server still holds" "$(backend_active $z)" "$nz"
 # released (asynchronously: conntrack's state change, then the worker)
 live6() { [ "$(svc_jq tcp $VIP4 .stats.live)" = 6 ]; }
 wait_for 10 live6 || expect_eq "live TCP connections" "$(svc_jq tcp $VIP4 .stats.live)" 6
+# Added again while its kept connections live, it is the same backend:
+# they are its load, and count towards its cap.
+h sluice backend add tcp $VIP "$(be4 $z)" || fail "backend add $Z again"
+expect_eq "live count of $Z, added again" "$(svc_be_live tcp $VIP4 10.1.$z.2)" "$nz"
 # The service itself goes (it was the namespace's last): its connections,
 # kept, go on.
 h sluice service del tcp $VIP || fail "service del tcp"
