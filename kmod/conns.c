@@ -201,7 +201,9 @@ void sl_conns_net_init(struct sluice_net *sn)
 
 /*
  * Release every tracked connection. The hooks are unregistered already;
- * after a grace period no packet can add any more.
+ * after a grace period no packet can add any more. A namespace that never
+ * had them (most, on a host of containers) has nothing to wait for: a
+ * grace period per namespace would slow every batch of namespace exits.
  */
 void sl_conns_net_exit(struct sluice_net *sn)
 {
@@ -209,7 +211,8 @@ void sl_conns_net_exit(struct sluice_net *sn)
 	struct sl_conn *c, *tmp;
 	unsigned int n = 0;
 
-	synchronize_rcu();
+	if (sv->ever_hooked)
+		synchronize_rcu();
 	cancel_delayed_work_sync(&sv->conns_gc);
 	mutex_lock(&sv->conns_lock);
 	sl_conns_collect(sv);

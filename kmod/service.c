@@ -546,6 +546,7 @@ int sl_nl_svc_new(struct sk_buff *skb, struct genl_info *info)
 			goto out;
 		}
 		sv->hooked[fi] = true;
+		sv->ever_hooked = true;
 	}
 	sv->nfamily[fi]++;
 	sv->nservices++;

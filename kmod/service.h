@@ -145,6 +145,7 @@ struct sl_svc_net {
 	 * service is gone still needs the NAT core's hooks.
 	 */
 	bool hooked[2];			/* under lock */
+	bool ever_hooked;		/* under lock; read at exit */
 	atomic_t tracked[2];		/* tracked connections per family */
 	struct work_struct hooks_gc;	/* unregisters hooks no longer used */
 	u32 gen;			/* bumped on every change, for dumps */
