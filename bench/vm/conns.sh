@@ -53,7 +53,8 @@ measure() {
 	echo "insn conns $1 $2 $m0 $m1 $N mh" >>"$SL_TMP/insn"
 	ok=$(grep -cE ' b[123]$' "$SL_TMP/out")
 	if [ "$ok" != "$N" ]; then
-		echo "$1: only $ok of $N connections answered: $(cat "$SL_TMP/err")" >&2
+		echo "$1: only $ok of $N connections answered: $(cat "$SL_TMP/err");" \
+			"failed: $(grep -vE ' b[123]$' "$SL_TMP/out" | head -3 | tr '\n' ' ')" >&2
 		echo 0
 		return
 	fi
