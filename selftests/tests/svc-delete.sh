@@ -2,7 +2,8 @@
 # Deleting a backend. UDP, on-delete flush (UDP's default): its flows move
 # at once -- the same 5-tuples, sent again, reach the other backends, its
 # conntrack entries are gone and its load released. UDP, on-delete keep:
-# flows of a deleted backend go on reaching it. TCP, on-delete keep (TCP's
+# flows of a deleted backend go on reaching it, until their service is
+# deleted with flush. TCP, on-delete keep (TCP's
 # default): an established connection to a deleted backend goes on
 # exchanging data, new connections avoid it; added again, its kept
 # connections are its load; and they even outlive the deletion of its
@@ -57,7 +58,11 @@ flows "$SL_TMP/u3"
 expect_eq "flows still reaching the deleted $Y" "$(grep -c " $Y\$" "$SL_TMP/u3")" "$ny"
 expect_eq "live UDP flows" "$(svc_jq udp $VIP4 .stats.live)" $N
 log "keep: the $ny flows of the deleted $Y go on reaching it"
+# Deleting the service with flush takes the flows kept from $Y too.
+h sluice service set udp $VIP on-delete flush || fail "service set on-delete flush"
 h sluice service del udp $VIP || fail "service del udp"
+left=$(h conntrack -L -p udp 2>/dev/null | grep -c "src=10.1.$y.2 ")
+expect_eq "conntrack entries kept from $Y after the service's flush" "$left" 0
 h conntrack -F >/dev/null 2>&1
 
 # ---- TCP, keep ----
