@@ -148,6 +148,14 @@ static DEFINE_HASHTABLE(sluice_cg_hash, SLUICE_CG_HASH_BITS);
 static LIST_HEAD(sluice_cg_list);	/* every entry, by cgroup level */
 static unsigned int sluice_cg_count;
 static unsigned int sluice_cg_gen = 1;	/* dump consistency */
+/*
+ * Entries with a configured ancestor, and whether a parent changed since
+ * the last sluice_cg_share(): with neither, the worker's shares pass has
+ * nothing to do (every entry's rate is its own, set when configured).
+ * Under sluice_cg_lock.
+ */
+static unsigned int sluice_cg_nlinked;
+static bool sluice_cg_relinked;
 static DEFINE_STATIC_KEY_FALSE(sluice_ingress_key);
 
 static void sluice_cg_tick(struct work_struct *work);
@@ -672,12 +680,17 @@ static void sluice_cg_relink(void)
 	struct cgroup *c;
 
 	lockdep_assert_held(&sluice_cg_lock);
+	sluice_cg_nlinked = 0;
 	list_for_each_entry(e, &sluice_cg_list, node) {
 		p = NULL;
 		for (c = cgroup_parent(e->cgrp); c && !p; c = cgroup_parent(c))
 			p = sluice_cg_lookup_locked(c);
-		if (sluice_cg_parent_locked(e) != p)
+		if (sluice_cg_parent_locked(e) != p) {
 			rcu_assign_pointer(e->parent, p);
+			sluice_cg_relinked = true;
+		}
+		if (p)
+			sluice_cg_nlinked++;
 	}
 }
 
@@ -757,6 +770,7 @@ static void sluice_cg_share(void)
 	struct sluice_cg *e, *p;
 
 	lockdep_assert_held(&sluice_cg_lock);
+	sluice_cg_relinked = false;
 	list_for_each_entry(e, &sluice_cg_list, node) {
 		e->active = time_before(now, READ_ONCE(e->last_rx) + win);
 		e->active_weight = 0;
@@ -1238,7 +1252,12 @@ static void sluice_cg_tick(struct work_struct *work)
 		sluice_cg_event_removed(e);
 		sluice_cg_remove(e);
 	}
-	sluice_cg_share();
+	/*
+	 * Shares move with the children's traffic; entries without a
+	 * configured ancestor (all of them, often) have none.
+	 */
+	if (sluice_cg_nlinked || sluice_cg_relinked)
+		sluice_cg_share();
 	if (sluice_cg_count)
 		schedule_delayed_work(&sluice_cg_work,
 				      msecs_to_jiffies(SLUICE_CG_TICK_MS));

@@ -8,8 +8,9 @@
 # (the t/T lines of /proc/kallsyms, addresses as 16 hex digits).
 # PROFILE: slinsn's prof= file. PHASES: the benchmark's "insn BENCH NAME
 # ROUND START END UNITS ..." lines. Prints every NAME's instructions per
-# unit by module, then the functions whose cost per unit differs by more
-# than 150 between NAMEs a and b.
+# unit by module, then the functions whose cost per unit differs between
+# NAMEs a and b by more than min (-v min=N; default a thousandth of a's
+# total per unit).
 # Addresses are compared as strings of the same length (mawk has no
 # 64-bit integers).
 function lookup(pc,    lo, hi, mid) {
@@ -75,9 +76,10 @@ END {
 	for (c = 1; c <= ncfg; c++) printf " %10.0f", tot[order[c]]
 	printf "\n\nfunctions whose cost per unit differs most, %s - %s:\n", a, b
 	nd = 0
+	if (min == "") min = tot[a] / 1000
 	for (fn in fns) {
 		d = per[a, fn] - per[b, fn]
-		if (d > 150 || d < -150) { dn[++nd] = fn; dv[nd] = d }
+		if (d > min || d < -min) { dn[++nd] = fn; dv[nd] = d }
 	}
 	for (i = 2; i <= nd; i++)
 		for (j = i; j > 1 && dv[j - 1] < dv[j]; j--) {
@@ -86,5 +88,5 @@ END {
 		}
 	printf "%9s %9s %9s  %s\n", "diff", a, b, "function"
 	for (i = 1; i <= nd; i++)
-		printf "%9.0f %9.0f %9.0f  %s\n", dv[i], per[a, dn[i]], per[b, dn[i]], dn[i]
+		printf "%9.1f %9.1f %9.1f  %s\n", dv[i], per[a, dn[i]], per[b, dn[i]], dn[i]
 }
