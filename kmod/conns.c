@@ -20,8 +20,9 @@
  *
  * Flushing a deleted backend kills its conntrack entries at once and
  * releases them; one whose first packet has not reached confirmation yet
- * is killed by the worker once it is confirmed. The namespace's exit releases everything: held
- * conntrack references would otherwise keep conntrack's own exit waiting.
+ * is killed by the worker once it is confirmed. The namespace's exit
+ * releases everything: held conntrack references would otherwise keep
+ * conntrack's own exit waiting.
  *
  * Locking: sl_svc_net.conns_lock (a mutex) guards the worker's list; it
  * nests inside sluice_net.lock. The packet path only does llist_add().

@@ -76,6 +76,7 @@
 #include <linux/sluice.h>
 
 #include "compat.h"
+#include "sched.h"	/* SL_GFP_CONF */
 #include "sluice.h"
 
 #define SLUICE_CG_HASH_BITS	10
@@ -211,7 +212,7 @@ static struct sluice_cg_pcpu __percpu *sluice_cg_stats_alloc(void)
 	struct sluice_cg_pcpu __percpu *stats;
 	int cpu;
 
-	stats = alloc_percpu_gfp(struct sluice_cg_pcpu, GFP_KERNEL_ACCOUNT);
+	stats = alloc_percpu_gfp(struct sluice_cg_pcpu, SL_GFP_CONF);
 	if (!stats)
 		return NULL;
 	for_each_possible_cpu(cpu)
@@ -1014,9 +1015,9 @@ int sluice_nl_cgroup_set(struct sk_buff *skb, struct genl_info *info)
 
 	/*
 	 * Allocate before the lock: a refused request changes nothing. The
-	 * entry is charged to the requester's memory cgroup.
+	 * entry is charged to the requester's memory cgroup (SL_GFP_CONF).
 	 */
-	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	new = kzalloc(sizeof(*new), SL_GFP_CONF);
 	if (new)
 		new->stats = sluice_cg_stats_alloc();
 	if (!new || !new->stats) {

@@ -41,7 +41,7 @@
 
 /*
  * Allocations a configuration request makes (tables, states, services,
- * backends): charged to the requester's memory cgroup, since an
+ * backends, ingress entries): charged to the requester's memory cgroup, since an
  * unprivileged user owning a network namespace may configure its
  * services; failing with -ENOMEM rather than invoking the OOM killer (a
  * request that does not fit is refused, says so and changes nothing),

@@ -162,6 +162,21 @@ static struct sl_backend *sl_be_unretire(struct sl_service *svc,
 	return NULL;
 }
 
+/*
+ * Put @be, off its service's backends and out of every published state, on
+ * the retired list if connections still count on it (KEEP: if it comes
+ * back, they are its load); otherwise drop the list's reference. Must hold
+ * sn->lock.
+ */
+static void sl_be_park(struct sl_service *svc, struct sl_backend *be)
+{
+	lockdep_assert_held(&svc->sn->lock);
+	if (atomic_read(&be->load))
+		list_add(&be->list, &svc->retired);
+	else
+		sl_backend_put(be);
+}
+
 static void sl_svc_put(struct sl_service *svc)
 {
 	if (refcount_dec_and_test(&svc->ref))
@@ -615,7 +630,6 @@ static void sl_be_retire(struct sluice_net *sn, struct sl_backend *be,
 			 bool flush)
 {
 	lockdep_assert_held(&sn->lock);
-	be->deleted = true;
 	be->flushed = flush;
 	sl_backend_put(be);
 }
@@ -788,7 +802,6 @@ int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info)
 	sl_svc_prune_retired(svc);
 	be = sl_be_unretire(svc, &bk);
 	if (be) {
-		be->deleted = false;
 		WRITE_ONCE(be->weight, weight);
 	} else {
 		be = kzalloc(sizeof(*be), SL_GFP_CONF);
@@ -814,12 +827,7 @@ int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info)
 			       info->extack);
 	if (IS_ERR(st)) {
 		err = PTR_ERR(st);
-		if (atomic_read(&be->load)) {
-			be->deleted = true;
-			list_add(&be->list, &svc->retired);
-		} else {
-			sl_backend_put(be);
-		}
+		sl_be_park(svc, be);
 		goto out;
 	}
 	list_add_tail(&be->list, &svc->backends);
@@ -945,12 +953,8 @@ int sl_nl_be_del(struct sk_buff *skb, struct genl_info *info)
 		synchronize_rcu();
 		sl_be_retire(sn, be, true);
 		sl_conns_flush(sn);
-	} else if (atomic_read(&be->load)) {
-		/* Its connections go on; if it comes back, they are its load. */
-		be->deleted = true;
-		list_add(&be->list, &svc->retired);
 	} else {
-		sl_be_retire(sn, be, false);
+		sl_be_park(svc, be);
 	}
 out:
 	mutex_unlock(&sn->lock);

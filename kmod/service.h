@@ -60,7 +60,6 @@ struct sl_backend {
 	__be16 port;
 	u32 weight;			/* WRITE_ONCE under lock */
 	u64 id;				/* stable identity for the scheduler */
-	bool deleted;
 	bool flushed;			/* deleted with FLUSH: conns.c kills
 					 * its entries; set under lock, read
 					 * under conns_lock */
@@ -107,7 +106,8 @@ struct sl_service {
 	 * Backends deleted with KEEP while they had live connections, each
 	 * holding the list's reference, so that one added again is the same
 	 * backend, its load included: its kept connections count towards
-	 * its cap. Dropped once their load is 0. Under lock.
+	 * its cap. Those whose load fell to 0 are dropped at the service's
+	 * next backend add or delete. Under lock.
 	 */
 	struct list_head retired;
 	struct sl_svc_state __rcu *state;
