@@ -183,6 +183,72 @@ static void sl_svc_put(struct sl_service *svc)
 		kfree_rcu(svc, rcu);
 }
 
+/*
+ * Take @be out of service: it is off its list already and no published
+ * state lists it. With FLUSH its conntrack entries are to go (the caller
+ * runs sl_conns_flush() once it has retired all it deletes); with KEEP
+ * they go on, and the backend with them. Drops the list's reference.
+ * Must hold sn->lock.
+ */
+static void sl_be_retire(struct sluice_net *sn, struct sl_backend *be,
+			 bool flush)
+{
+	lockdep_assert_held(&sn->lock);
+	be->flushed = flush;
+	sl_backend_put(be);
+}
+
+/* Retire every backend on @svc's retired list, as sl_be_retire(). */
+static void sl_svc_drop_retired(struct sluice_net *sn, struct sl_service *svc,
+				bool flush)
+{
+	struct sl_backend *be, *tmp;
+
+	lockdep_assert_held(&sn->lock);
+	list_for_each_entry_safe(be, tmp, &svc->retired, list) {
+		list_del(&be->list);
+		sl_be_retire(sn, be, flush);
+	}
+}
+
+/*
+ * Drop the retired services whose kept connections have all ended, or
+ * @all of them, every one of their retired backends with them. Must hold
+ * sn->lock.
+ */
+static void sl_svcs_prune_retired(struct sluice_net *sn, bool all)
+{
+	struct sl_service *svc, *tmp;
+
+	lockdep_assert_held(&sn->lock);
+	list_for_each_entry_safe(svc, tmp, &sl_sv(sn)->retired, list) {
+		if (!all && atomic_read(&svc->total))
+			continue;
+		list_del(&svc->list);
+		sl_svc_drop_retired(sn, svc, false);
+		sl_svc_put(svc);
+	}
+}
+
+/*
+ * The retired service at @k, taken off the retired list with the list's
+ * reference, or NULL. Must hold sn->lock.
+ */
+static struct sl_service *sl_svc_unretire(struct sluice_net *sn,
+					  const struct sl_key *k)
+{
+	struct sl_service *svc;
+
+	lockdep_assert_held(&sn->lock);
+	list_for_each_entry(svc, &sl_sv(sn)->retired, list) {
+		if (sl_svc_match(svc, k->family, k->proto, &k->addr, k->port)) {
+			list_del(&svc->list);
+			return svc;
+		}
+	}
+	return NULL;
+}
+
 void sl_backend_put(struct sl_backend *be)
 {
 	if (refcount_dec_and_test(&be->ref)) {
@@ -503,6 +569,7 @@ int sl_nl_svc_new(struct sk_buff *skb, struct genl_info *info)
 	struct sl_service *svc;
 	struct sl_svc_opts o;
 	struct sl_key k;
+	bool reused;
 	int err, fi;
 
 	err = sl_parse_svc_key(info, tb, &k);
@@ -531,25 +598,35 @@ int sl_nl_svc_new(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOSPC;
 		goto out;
 	}
-	svc = kzalloc(sizeof(*svc), SL_GFP_CONF);
+	/*
+	 * Deleted with KEEP and still holding connections: the same service
+	 * comes back, its live total with it, and its backends when they are
+	 * added again.
+	 */
+	sl_svcs_prune_retired(sn, false);
+	svc = sl_svc_unretire(sn, &k);
+	reused = svc;
 	if (!svc) {
-		err = -ENOMEM;
-		goto out;
+		svc = kzalloc(sizeof(*svc), SL_GFP_CONF);
+		if (!svc) {
+			err = -ENOMEM;
+			goto out;
+		}
+		svc->sn = sn;
+		refcount_set(&svc->ref, 1);
+		svc->family = k.family;
+		svc->proto = k.proto;
+		svc->port = k.port;
+		svc->addr = k.addr;
+		INIT_LIST_HEAD(&svc->backends);
+		INIT_LIST_HEAD(&svc->retired);
 	}
-	svc->sn = sn;
-	refcount_set(&svc->ref, 1);
-	svc->family = k.family;
-	svc->proto = k.proto;
-	svc->port = k.port;
-	svc->addr = k.addr;
 	svc->sched = o.sched;
 	svc->affinity = o.affinity;
 	svc->on_delete = o.on_delete;
 	svc->balance_milli = o.balance_milli;
 	svc->seed = o.seed;
 	svc->table_size = o.table_size;
-	INIT_LIST_HEAD(&svc->backends);
-	INIT_LIST_HEAD(&svc->retired);
 
 	fi = sl_family_idx(k.family);
 	if (!sv->hooked[fi]) {
@@ -557,7 +634,10 @@ int sl_nl_svc_new(struct sk_buff *skb, struct genl_info *info)
 		if (err) {
 			NL_SET_ERR_MSG(info->extack,
 				       "cannot register the NAT hooks of this family");
-			kfree(svc);
+			if (reused)
+				list_add(&svc->list, &sv->retired);
+			else
+				sl_svc_put(svc);
 			goto out;
 		}
 		sv->hooked[fi] = true;
@@ -620,27 +700,16 @@ out:
 }
 
 /*
- * Take @be out of service: it is off its list already and no published
- * state lists it. With FLUSH its conntrack entries are to go (the caller
- * runs sl_conns_flush() once it has retired all it deletes); with KEEP
- * they go on, and the backend with them. Drops the list's reference.
- * Must hold sn->lock.
+ * Delete @svc, its backends and its hooks if it was the last. With KEEP,
+ * a service whose connections live goes on the retired list, its backends
+ * that carry them on its own (sl_svc_unretire()).
  */
-static void sl_be_retire(struct sluice_net *sn, struct sl_backend *be,
-			 bool flush)
-{
-	lockdep_assert_held(&sn->lock);
-	be->flushed = flush;
-	sl_backend_put(be);
-}
-
-/* Delete @svc, its backends and its hooks if it was the last. */
 static void sl_svc_delete(struct sluice_net *sn, struct sl_service *svc,
 			  bool exiting)
 {
 	struct sl_svc_net *sv = sl_sv(sn);
 	struct sl_backend *be, *tmp;
-	bool flush, synced;
+	bool flush, synced, keep;
 	int fi;
 
 	lockdep_assert_held(&sn->lock);
@@ -664,19 +733,24 @@ static void sl_svc_delete(struct sluice_net *sn, struct sl_service *svc,
 			   !list_empty(&svc->retired));
 	if (synced || (!exiting && !sv->nfamily[fi]))
 		synchronize_rcu();
+	keep = !exiting && !flush && atomic_read(&svc->total);
 	list_for_each_entry_safe(be, tmp, &svc->backends, list) {
 		list_del(&be->list);
 		svc->nbackends--;
-		sl_be_retire(sn, be, flush);
+		if (keep)
+			sl_be_park(svc, be);
+		else
+			sl_be_retire(sn, be, flush);
 	}
-	/* The backends deleted before, with their kept connections. */
-	list_for_each_entry_safe(be, tmp, &svc->retired, list) {
-		list_del(&be->list);
-		sl_be_retire(sn, be, flush);
+	if (keep) {
+		list_add(&svc->list, &sv->retired);
+	} else {
+		/* The backends deleted before, with their kept connections. */
+		sl_svc_drop_retired(sn, svc, flush);
+		if (synced)
+			sl_conns_flush(sn);
+		sl_svc_put(svc);
 	}
-	if (synced)
-		sl_conns_flush(sn);
-	sl_svc_put(svc);
 	if (exiting)
 		return;
 	sl_hooks_put_unused(sn);
@@ -708,6 +782,7 @@ static void sl_hooks_gc(struct work_struct *work)
 	struct sluice_net *sn = container_of(sv, struct sluice_net, svc);
 
 	mutex_lock(&sn->lock);
+	sl_svcs_prune_retired(sn, false);
 	sl_hooks_put_unused(sn);
 	mutex_unlock(&sn->lock);
 }
@@ -737,6 +812,7 @@ int sl_nl_svc_del(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "no such service");
 		err = -ENOENT;
 	} else {
+		sl_svcs_prune_retired(sn, false);
 		sl_svc_delete(sn, svc, false);
 	}
 	mutex_unlock(&sn->lock);
@@ -1198,6 +1274,7 @@ int sl_svc_net_init(struct sluice_net *sn)
 	for (i = 0; i < ARRAY_SIZE(sv->hash); i++)
 		INIT_HLIST_HEAD(&sv->hash[i]);
 	INIT_LIST_HEAD(&sv->services);
+	INIT_LIST_HEAD(&sv->retired);
 	INIT_WORK(&sv->hooks_gc, sl_hooks_gc);
 	sl_conns_net_init(sn);
 	return 0;
@@ -1216,6 +1293,7 @@ void sl_svc_net_exit(struct sluice_net *sn)
 	mutex_lock(&sn->lock);
 	list_for_each_entry_safe(svc, tmp, &sv->services, list)
 		sl_svc_delete(sn, svc, true);
+	sl_svcs_prune_retired(sn, true);
 	for (fi = 0; fi < 2; fi++) {
 		if (sv->hooked[fi])
 			sl_nat_unregister(sn, fi ? AF_INET6 : AF_INET);

@@ -7,7 +7,9 @@
  * Object lifetimes:
  *
  *   sl_service   in the namespace's list and hash while configured (one
- *                reference); each of its backends holds one more. Freed
+ *                reference), then on its retired list while connections
+ *                kept at its deletion live (the same reference); each of
+ *                its backends holds one more. Freed
  *                with kfree_rcu once the last reference goes, because the
  *                packet path finds it in the RCU hash without a reference.
  *   sl_backend   in its service's list while configured (one reference);
@@ -82,7 +84,8 @@ struct sl_svc_state {
 
 struct sl_service {
 	struct hlist_node hnode;	/* sl_svc_net.hash; RCU */
-	struct list_head list;		/* sl_svc_net.services; under lock */
+	struct list_head list;		/* sl_svc_net.services, or .retired
+					 * once deleted; under lock */
 	struct sluice_net *sn;
 	refcount_t ref;
 
@@ -137,6 +140,15 @@ struct sl_conn {
 struct sl_svc_net {
 	struct hlist_head hash[1 << SL_SVC_HASH_BITS];	/* RCU */
 	struct list_head services;	/* under lock, in creation order */
+	/*
+	 * Services deleted with KEEP while they had live connections, each
+	 * holding the list's reference, with their backends on their own
+	 * retired lists: one created again is the same service, its live
+	 * total and its backends' loads included. Those whose total fell to
+	 * 0 are dropped at the next service add or delete, or when the last
+	 * tracked connection of a family goes. Under lock.
+	 */
+	struct list_head retired;
 	u32 nservices;
 	u32 nfamily[2];			/* services per family: [0] v4, [1] v6 */
 	/*

@@ -7,7 +7,8 @@
 # default): an established connection to a deleted backend goes on
 # exchanging data, new connections avoid it; added again, its kept
 # connections are its load; and they even outlive the deletion of its
-# service (the NAT hooks stay while kept connections need them).
+# service (the NAT hooks stay while kept connections need them), which,
+# created again meanwhile, counts them as before.
 #
 #   client ---- host (sluice) ---- b1, b2, b3
 #
@@ -93,6 +94,16 @@ expect_eq "live count of $Z, added again" "$(svc_be_live tcp $VIP4 10.1.$z.2)" "
 # The service itself goes (it was the namespace's last): its connections,
 # kept, go on.
 h sluice service del tcp $VIP || fail "service del tcp"
+# Created again while they live, it is the same service: they are its live
+# total, and each backend added again carries its own as its load.
+h sluice service add tcp $VIP affinity tuple || fail "service add tcp again"
+expect_eq "live TCP connections of the service created again" "$(svc_jq tcp $VIP4 .stats.live)" 6
+for i in 1 2 3; do
+	h sluice backend add tcp $VIP "$(be4 $i)" || fail "backend add $i again"
+	expect_eq "live count of b$i in the service created again" \
+		"$(svc_be_live tcp $VIP4 10.1.$i.2)" "$(backend_active $i)"
+done
+h sluice service del tcp $VIP || fail "service del tcp again"
 ex0=$(cut -d. -f1 /proc/uptime)
 wait_for 10 sh -c "[ \$(cut -d. -f1 /proc/uptime) -ge $((ex0 + 2)) ]"
 touch "$SL_TMP/release"

@@ -4,7 +4,8 @@
 # and IPv6 services, tracked connections in flight. rmmod succeeds and
 # the kernel stays quiet (the runner checks the log, and kmemleak on the debug
 # kernel). Then a namespace with services and live connections is
-# deleted, which must release everything too.
+# deleted, which must release everything too. Both times one service was
+# deleted just before, its connections kept: the module still holds it.
 #
 # timeout: 120
 . /selftests/lib.sh
@@ -42,6 +43,9 @@ cleanup_add "touch $SL_TMP/stop; kill $LOOP 2>/dev/null"
 udp_seen() { [ "$(svc_jq udp $VIP6 .stats.assigned)" -ge 50 ]; }
 wait_for 30 udp_seen || fail "no UDP traffic"
 
+# The TCP service goes first, with keep (TCP's default): its connections
+# go on, so the module holds the deleted service until they end.
+h sluice service del tcp $VIP4:80 || fail "service del tcp"
 rmmod sluice || fail "rmmod with services and traffic failed"
 module_loaded && fail "still loaded"
 log "unloaded with services and traffic"
@@ -66,6 +70,7 @@ HELD=$!
 cleanup_add "kill $HELD 2>/dev/null"
 wait_for 60 test -e "$SL_TMP/ready" || fail "held connections not ready: $(cat "$SL_TMP/held2.err")"
 expect_eq "live TCP connections" "$(svc_jq tcp $VIP4 .stats.live)" 10
+h sluice service del tcp $VIP4:80 || fail "service del tcp (2)"
 netns_del "$NS_H"
 wait_for 30 sh -c "! ip netns list | grep -q $NS_H" || fail "host namespace not deleted"
 touch "$SL_TMP/release"
