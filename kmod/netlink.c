@@ -50,6 +50,7 @@ const struct nla_policy sluice_be_policy[SLUICE_BE_A_MAX + 1] = {
 	/* range checked by service.c, which says what the range is */
 	[SLUICE_BE_A_WEIGHT]	= { .type = NLA_U32 },
 	[SLUICE_BE_A_STATS]	= { .type = NLA_REJECT },
+	[SLUICE_BE_A_DELETED]	= { .type = NLA_REJECT },
 };
 
 const struct nla_policy sluice_cg_policy[SLUICE_CG_A_MAX + 1] = {

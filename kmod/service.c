@@ -1181,7 +1181,7 @@ int sl_put_be_key(struct sk_buff *msg, const struct sl_service *svc,
 
 /* SLUICE_A_BACKEND with everything. Must hold sn->lock. */
 static int sl_put_be(struct sk_buff *msg, const struct sl_service *svc,
-		     const struct sl_backend *be)
+		     const struct sl_backend *be, bool deleted)
 {
 	struct nlattr *nest;
 
@@ -1191,6 +1191,7 @@ static int sl_put_be(struct sk_buff *msg, const struct sl_service *svc,
 		return -EMSGSIZE;
 	if (sl_put_be_key(msg, svc, be) ||
 	    nla_put_u32(msg, SLUICE_BE_A_WEIGHT, be->weight) ||
+	    (deleted && nla_put_flag(msg, SLUICE_BE_A_DELETED)) ||
 	    sl_put_stats(msg, SLUICE_BE_A_STATS, atomic_read(&be->load),
 			 atomic64_read(&be->conns),
 			 atomic64_read(&be->overflows), NULL)) {
@@ -1202,16 +1203,43 @@ static int sl_put_be(struct sk_buff *msg, const struct sl_service *svc,
 }
 
 /* cb->args[0]: backends already sent. */
+/* One message of a backend dump. Must hold sn->lock. */
+static int sl_dump_be(struct sk_buff *skb, struct netlink_callback *cb,
+		      const struct sl_service *svc, const struct sl_backend *be,
+		      bool deleted)
+{
+	struct nlattr *nest;
+	void *hdr;
+
+	lockdep_assert_held(&svc->sn->lock);
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &sluice_genl_family, NLM_F_MULTI,
+			  SLUICE_CMD_BACKEND_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
+	nest = nla_nest_start(skb, SLUICE_A_SERVICE);
+	if (!nest || sl_put_svc_key(skb, svc))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	if (sl_put_be(skb, svc, be, deleted))
+		goto cancel;
+	genlmsg_end(skb, hdr);
+	return 0;
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
 int sl_nl_be_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct sluice_net *sn = sluice_pernet(sock_net(skb->sk));
 	struct nlattr **attrs = sl_dump_attrs(cb);
-	struct nlattr *tb[SLUICE_SVC_A_MAX + 1], *nest;
+	struct nlattr *tb[SLUICE_SVC_A_MAX + 1];
 	struct sl_service *svc;
 	struct sl_backend *be;
 	long idx = 0, start = cb->args[0];
 	struct sl_key k;
-	void *hdr;
 	int err;
 
 	if (!attrs || !attrs[SLUICE_A_SERVICE]) {
@@ -1237,26 +1265,19 @@ int sl_nl_be_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		NL_SET_ERR_MSG(cb->extack, "no such service");
 		return -ENOENT;
 	}
+	/* The configured backends, then the deleted ones still kept. */
 	list_for_each_entry(be, &svc->backends, list) {
 		if (idx++ < start)
 			continue;
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, &sluice_genl_family,
-				  NLM_F_MULTI, SLUICE_CMD_BACKEND_GET);
-		if (!hdr)
+		if (sl_dump_be(skb, cb, svc, be, false))
 			goto full;
-		genl_dump_check_consistent(cb, hdr);
-		nest = nla_nest_start(skb, SLUICE_A_SERVICE);
-		if (!nest || sl_put_svc_key(skb, svc)) {
-			genlmsg_cancel(skb, hdr);
+		cb->args[0] = idx;
+	}
+	list_for_each_entry(be, &svc->retired, list) {
+		if (idx++ < start)
+			continue;
+		if (sl_dump_be(skb, cb, svc, be, true))
 			goto full;
-		}
-		nla_nest_end(skb, nest);
-		if (sl_put_be(skb, svc, be)) {
-			genlmsg_cancel(skb, hdr);
-			goto full;
-		}
-		genlmsg_end(skb, hdr);
 		cb->args[0] = idx;
 	}
 full:

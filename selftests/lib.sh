@@ -269,6 +269,11 @@ svc_jq() {
 }
 # svc_be_live PROTO VIP BACKEND_IP: the backend's live count.
 svc_be_live() { svc_jq "$1" "$2" ".backends[] | select(.address == \"$3\") | .stats.live"; }
+# svc_be_live_deleted PROTO VIP BACKEND_IP: the same, of a backend deleted
+# with keep whose connections live.
+svc_be_live_deleted() {
+	svc_jq "$1" "$2" ".deleted_backends[] | select(.address == \"$3\") | .stats.live"
+}
 # svc_bound PROTO VIP: one line per backend taking new connections,
 # "ADDR LIVE CAP" with CAP = ceil(c * total * w / W), total the service's
 # live connections, W the sum of the weights > 0.

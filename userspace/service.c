@@ -47,6 +47,7 @@ struct sl_svc_info {
 struct sl_be_info {
 	struct sl_addr addr;
 	uint32_t weight;
+	bool deleted;		/* deleted with keep, its connections live */
 	struct sl_stats stats;
 };
 
@@ -438,6 +439,7 @@ static int be_cb(struct nl_msg *msg, void *arg)
 	get_addr(bt[SLUICE_BE_A_FAMILY], bt[SLUICE_BE_A_ADDR], bt[SLUICE_BE_A_PORT], &b->addr);
 	if (bt[SLUICE_BE_A_WEIGHT])
 		b->weight = nla_get_u32(bt[SLUICE_BE_A_WEIGHT]);
+	b->deleted = bt[SLUICE_BE_A_DELETED] != NULL;
 	parse_stats(bt[SLUICE_BE_A_STATS], &b->stats);
 	return NL_OK;
 }
@@ -531,11 +533,30 @@ static void js_backend(const struct sl_be_info *b)
 	js_end_obj();
 }
 
+/*
+ * "backends": the configured ones; "deleted_backends": those deleted with
+ * keep whose connections still live (their live counts are part of the
+ * service's).
+ */
+static void js_backends(const struct be_list *bl)
+{
+	static const char *const keys[] = { "backends", "deleted_backends" };
+	size_t i, k;
+
+	for (k = 0; k < 2; k++) {
+		js_key(keys[k]);
+		js_begin_arr();
+		for (i = 0; i < bl->n; i++)
+			if (bl->v[i].deleted == (k == 1))
+				js_backend(&bl->v[i]);
+		js_end_arr();
+	}
+}
+
 /* One service as a JSON object; with its backends if @bl is given. */
 static void js_service(const struct sl_svc_info *s, const struct be_list *bl)
 {
 	char ip[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 16];
-	size_t i;
 
 	js_begin_obj();
 	js_str("proto", proto_name(s->proto));
@@ -551,13 +572,8 @@ static void js_service(const struct sl_svc_info *s, const struct be_list *bl)
 	js_str("on_delete", name_of(NAMES(on_delete_names), s->on_delete));
 	js_u64("backends_num", s->nbackends);
 	js_stats(&s->stats);
-	if (bl) {
-		js_key("backends");
-		js_begin_arr();
-		for (i = 0; i < bl->n; i++)
-			js_backend(&bl->v[i]);
-		js_end_arr();
-	}
+	if (bl)
+		js_backends(bl);
 	js_end_obj();
 }
 
@@ -565,10 +581,12 @@ static void print_backend(const struct sl_be_info *b)
 {
 	char buf[INET6_ADDRSTRLEN + 16];
 
-	printf("  -> %-24s weight %-5u live %" PRIu64 " assigned %" PRIu64
-	       " overflows %" PRIu64 "%s\n",
+	printf("  %s %-24s weight %-5u live %" PRIu64 " assigned %" PRIu64
+	       " overflows %" PRIu64 "%s\n", b->deleted ? "--" : "->",
 	       fmt_addr(&b->addr, buf, sizeof(buf)), b->weight, b->stats.live,
-	       b->stats.total, b->stats.overflows, b->weight ? "" : " (draining)");
+	       b->stats.total, b->stats.overflows,
+	       b->deleted ? " (deleted, its connections kept)" :
+	       b->weight ? "" : " (draining)");
 }
 
 static void print_service(const struct sl_svc_info *s)
@@ -775,11 +793,7 @@ static int cmd_be_show(int argc, char **argv)
 	}
 	if (sl_opts.json) {
 		js_begin_obj();
-		js_key("backends");
-		js_begin_arr();
-		for (i = 0; i < bl.n; i++)
-			js_backend(&bl.v[i]);
-		js_end_arr();
+		js_backends(&bl);
 		js_end_obj();
 		js_end();
 	} else {

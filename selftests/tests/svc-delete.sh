@@ -58,6 +58,11 @@ h sluice backend del udp $VIP "$(be4 $y)" || fail "backend del $Y"
 flows "$SL_TMP/u3"
 expect_eq "flows still reaching the deleted $Y" "$(grep -c " $Y\$" "$SL_TMP/u3")" "$ny"
 expect_eq "live UDP flows" "$(svc_jq udp $VIP4 .stats.live)" $N
+# `show` lists it apart, with them.
+expect_eq "deleted backends shown" "$(svc_jq udp $VIP4 '[.deleted_backends[].address] | join(",")')" "10.1.$y.2"
+expect_eq "live flows of the deleted $Y" "$(svc_be_live_deleted udp $VIP4 10.1.$y.2)" "$ny"
+h sluice backend show udp $VIP | grep -q "^  -- 10.1.$y.2:8080 .* live $ny .*(deleted, its connections kept)\$" ||
+	fail "backend show does not mark the deleted $Y: $(h sluice backend show udp $VIP)"
 log "keep: the $ny flows of the deleted $Y go on reaching it"
 # Deleting the service with flush takes the flows kept from $Y too.
 h sluice service set udp $VIP on-delete flush || fail "service set on-delete flush"
@@ -87,10 +92,14 @@ expect_eq "$Z's server still holds" "$(backend_active $z)" "$nz"
 # released (asynchronously: conntrack's state change, then the worker)
 live6() { [ "$(svc_jq tcp $VIP4 .stats.live)" = 6 ]; }
 wait_for 10 live6 || expect_eq "live TCP connections" "$(svc_jq tcp $VIP4 .stats.live)" 6
+expect_eq "live count of the deleted $Z" "$(svc_be_live_deleted tcp $VIP4 10.1.$z.2)" "$nz"
+expect_eq "live counts of the backends, deleted one included" \
+	"$(svc_jq tcp $VIP4 '[.backends[], .deleted_backends[] | .stats.live] | add')" 6
 # Added again while its kept connections live, it is the same backend:
 # they are its load, and count towards its cap.
 h sluice backend add tcp $VIP "$(be4 $z)" || fail "backend add $Z again"
 expect_eq "live count of $Z, added again" "$(svc_be_live tcp $VIP4 10.1.$z.2)" "$nz"
+expect_eq "deleted backends once $Z is back" "$(svc_jq tcp $VIP4 '.deleted_backends | length')" 0
 # The service itself goes (it was the namespace's last): its connections,
 # kept, go on.
 h sluice service del tcp $VIP || fail "service del tcp"

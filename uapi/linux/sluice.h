@@ -92,7 +92,11 @@
  *   request:  SLUICE_A_SERVICE with the service key.
  *   reply:    one message per backend: SLUICE_A_SERVICE (key only) and
  *             SLUICE_A_BACKEND with FAMILY, ADDR, PORT, WEIGHT and
- *             SLUICE_BE_A_STATS (NLA_NESTED, enum sluice_stats_attr).
+ *             SLUICE_BE_A_STATS (NLA_NESTED, enum sluice_stats_attr);
+ *             then one per backend deleted with on-delete keep whose
+ *             connections still live, with SLUICE_BE_A_DELETED (flag),
+ *             its last WEIGHT and its STATS (they count in the service's
+ *             live total; the backend takes nothing new).
  *
  * SLUICE_CMD_CGROUP_SET (do)
  *   request:  SLUICE_A_CGROUP       NLA_NESTED
@@ -224,6 +228,7 @@ enum sluice_be_attr {
 	SLUICE_BE_A_WEIGHT,		/* u32, 0..65535 */
 	SLUICE_BE_A_STATS,		/* NLA_NESTED, enum sluice_stats_attr */
 	SLUICE_BE_A_PAD,
+	SLUICE_BE_A_DELETED,		/* flag, in dumps only */
 
 	__SLUICE_BE_A_MAX
 };
