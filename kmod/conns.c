@@ -32,6 +32,7 @@
 #include <linux/slab.h>
 #include <linux/netfilter/nf_conntrack_tcp.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_l4proto.h>
 
 #include "sluice.h"
 #include "service.h"
@@ -70,12 +71,21 @@ static void sl_conn_release(struct sl_conn *c)
 {
 	struct sl_backend *be = c->be;
 	struct sl_svc_net *sv = &be->svc->sn->svc;
+	int fi = sl_family_idx(be->svc->family);
+	struct nf_conn *ct = c->ct;
 
 	atomic_dec(&be->load);
 	atomic_dec(&be->svc->total);
+	/* A TCP entry that outlives its connection (TIME_WAIT, CLOSE) still
+	 * needs translating, for as long as the namespace keeps such entries.
+	 */
+	if (nf_ct_protonum(ct) == IPPROTO_TCP && nf_ct_is_confirmed(ct) &&
+	    !nf_ct_is_dying(ct))
+		WRITE_ONCE(sv->nat_until[fi], jiffies +
+			   READ_ONCE(nf_tcp_pernet(nf_ct_net(ct))->timeouts[TCP_CONNTRACK_TIME_WAIT]));
 	/* The last one of its family: maybe the hooks can go. */
-	if (atomic_dec_and_test(&sv->tracked[sl_family_idx(be->svc->family)]))
-		queue_work(sl_wq, &sv->hooks_gc);
+	if (atomic_dec_and_test(&sv->tracked[fi]))
+		mod_delayed_work(sl_wq, &sv->hooks_gc, 0);
 	nf_ct_put(c->ct);
 	sl_backend_put(be);
 	sl_conn_free(c);

@@ -3,7 +3,8 @@
  * sluice: the packet path. A NAT "chain" (as nftables' nat chains are)
  * registered with the NAT core at PRE_ROUTING and LOCAL_OUT, priority
  * NF_IP_PRI_NAT_DST, only in the namespaces that have services of the
- * family, or connections kept after their service went (service.c). The
+ * family, or connections kept after their service went, or the TIME_WAIT
+ * entries such connections left (service.h, sl_svc_net.hooked). The
  * NAT core calls it for a connection's first packet, before the
  * destination manipulation is set up; if the destination is a service,
  * it picks a backend with the service's scheduler and sets up DNAT to it
@@ -25,6 +26,7 @@
 #include <linux/netfilter_ipv6.h>
 #include <linux/slab.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
 #include <net/netfilter/nf_nat.h>
 #include <linux/sluice.h>
 
@@ -263,4 +265,54 @@ void sl_nat_unregister(struct sluice_net *sn, u16 family)
 			nf_nat_ipv6_unregister_fn(net, &ops[i]);
 	}
 	nf_ct_netns_put(net, pf);
+}
+
+/*
+ * Does the namespace still hold a translated TCP conntrack entry of
+ * @family, alive? Such an entry (TIME_WAIT, mostly) still needs the NAT
+ * core's hooks for its late packets. A walk of conntrack's table, a
+ * bucket at a time under its lock (as ctnetlink's dump does: a resize of
+ * the table takes every bucket lock, so that under one the table and its
+ * size agree), stopping at the first entry found. Any translated entry
+ * counts, sluice's or not: one that is not only keeps the hooks until
+ * nat_until (service.h).
+ */
+bool sl_nat_entries_left(struct net *net, u16 family)
+{
+	u8 pf = family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
+	struct nf_conntrack_tuple_hash *h;
+	struct hlist_nulls_node *n;
+	spinlock_t *lockp;
+	struct nf_conn *ct;
+	bool found = false;
+	unsigned int i;
+
+	for (i = 0; !found; i++) {
+		lockp = &nf_conntrack_locks[i % CONNTRACK_LOCKS];
+		local_bh_disable();
+		nf_conntrack_lock(lockp);
+		if (i >= nf_conntrack_htable_size) {
+			spin_unlock(lockp);
+			local_bh_enable();
+			break;
+		}
+		hlist_nulls_for_each_entry(h, n, &nf_conntrack_hash[i], hnnode) {
+			if (NF_CT_DIRECTION(h) != IP_CT_DIR_ORIGINAL)
+				continue;
+			ct = nf_ct_tuplehash_to_ctrack(h);
+			if (!net_eq(nf_ct_net(ct), net) ||
+			    nf_ct_l3num(ct) != pf ||
+			    nf_ct_protonum(ct) != IPPROTO_TCP ||
+			    !(READ_ONCE(ct->status) & IPS_DST_NAT) ||
+			    nf_ct_is_dying(ct) || nf_ct_is_expired(ct))
+				continue;
+			found = true;
+			break;
+		}
+		spin_unlock(lockp);
+		local_bh_enable();
+		if (!(i & 255))
+			cond_resched();
+	}
+	return found;
 }

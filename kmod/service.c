@@ -758,11 +758,14 @@ static void sl_svc_delete(struct sluice_net *sn, struct sl_service *svc,
 
 /*
  * Unregister the hooks of a family that has neither services nor tracked
- * connections any more. Must hold sn->lock.
+ * connections any more, nor, until nat_until, translated TCP entries (see
+ * service.h): while it has, look again in a second. Must hold sn->lock.
  */
 void sl_hooks_put_unused(struct sluice_net *sn)
 {
 	struct sl_svc_net *sv = sl_sv(sn);
+	unsigned long until, now;
+	u16 family;
 	int fi;
 
 	lockdep_assert_held(&sn->lock);
@@ -770,15 +773,28 @@ void sl_hooks_put_unused(struct sluice_net *sn)
 		if (!sv->hooked[fi] || sv->nfamily[fi] ||
 		    atomic_read(&sv->tracked[fi]))
 			continue;
-		sl_nat_unregister(sn, fi ? AF_INET6 : AF_INET);
+		family = fi ? AF_INET6 : AF_INET;
+		until = READ_ONCE(sv->nat_until[fi]);
+		now = jiffies;
+		if (time_before(now, until) &&
+		    sl_nat_entries_left(sn->net, family)) {
+			queue_delayed_work(sl_wq, &sv->hooks_gc,
+					   min(until - now, (unsigned long)HZ));
+			continue;
+		}
+		sl_nat_unregister(sn, family);
 		sv->hooked[fi] = false;
 	}
 }
 
-/* The last tracked connection of a family was released (conns.c). */
+/*
+ * The last tracked connection of a family was released (conns.c), or a
+ * family's translated entries are being waited for.
+ */
 static void sl_hooks_gc(struct work_struct *work)
 {
-	struct sl_svc_net *sv = container_of(work, struct sl_svc_net, hooks_gc);
+	struct sl_svc_net *sv = container_of(to_delayed_work(work),
+					     struct sl_svc_net, hooks_gc);
 	struct sluice_net *sn = container_of(sv, struct sluice_net, svc);
 
 	mutex_lock(&sn->lock);
@@ -1296,7 +1312,9 @@ int sl_svc_net_init(struct sluice_net *sn)
 		INIT_HLIST_HEAD(&sv->hash[i]);
 	INIT_LIST_HEAD(&sv->services);
 	INIT_LIST_HEAD(&sv->retired);
-	INIT_WORK(&sv->hooks_gc, sl_hooks_gc);
+	INIT_DELAYED_WORK(&sv->hooks_gc, sl_hooks_gc);
+	sv->nat_until[0] = jiffies;
+	sv->nat_until[1] = jiffies;
 	sl_conns_net_init(sn);
 	return 0;
 }
@@ -1323,7 +1341,7 @@ void sl_svc_net_exit(struct sluice_net *sn)
 	mutex_unlock(&sn->lock);
 	/* No hook runs any more once a grace period has passed (in there). */
 	sl_conns_net_exit(sn);
-	cancel_work_sync(&sv->hooks_gc);
+	cancel_delayed_work_sync(&sv->hooks_gc);
 }
 
 int __init sl_svc_module_init(void)

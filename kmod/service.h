@@ -154,12 +154,18 @@ struct sl_svc_net {
 	/*
 	 * The NAT hooks of a family stay registered while the family has
 	 * services or tracked connections: a connection kept after its
-	 * service is gone still needs the NAT core's hooks.
+	 * service is gone still needs the NAT core's hooks. So do the
+	 * TIME_WAIT entries of connections that ended: a late FIN or ACK
+	 * must still be translated. They stay until nat_until (jiffies: the
+	 * last release of a TCP connection whose entry lives on, plus the
+	 * namespace's TIME_WAIT timeout) while translated TCP entries remain
+	 * in the namespace (sl_nat_entries_left()).
 	 */
 	bool hooked[2];			/* under lock */
 	bool ever_hooked;		/* under lock; read at exit */
 	atomic_t tracked[2];		/* tracked connections per family */
-	struct work_struct hooks_gc;	/* unregisters hooks no longer used */
+	unsigned long nat_until[2];	/* written by the conns worker */
+	struct delayed_work hooks_gc;	/* unregisters hooks no longer used */
 	u32 gen;			/* bumped on every change, for dumps */
 
 	struct mutex conns_lock;
@@ -199,6 +205,7 @@ static inline int sl_family_idx(u16 family)
 /* nat.c */
 int sl_nat_register(struct sluice_net *sn, u16 family);
 void sl_nat_unregister(struct sluice_net *sn, u16 family);
+bool sl_nat_entries_left(struct net *net, u16 family);
 
 /* conns.c */
 int sl_conns_module_init(void);

@@ -81,9 +81,10 @@ setup() {
 teardown() {
 	case $1 in
 	# sluice lets go of conntrack and its hooks once the last
-	# connection it tracked is released, asynchronously: let that be
-	# done before IPVS runs alone.
-	chbl|maglev) h sluice service del tcp $VIP; h conntrack -F >/dev/null 2>&1; sleep 1 ;;
+	# connection it tracked is released (asynchronously) and no
+	# translated TCP entry is left (TIME_WAIT): flush those first, and
+	# let the release be done before IPVS runs alone.
+	chbl|maglev) h conntrack -F >/dev/null 2>&1; sleep 0.2; h sluice service del tcp $VIP; sleep 1 ;;
 	mh) h ipvsadm -C ;;
 	mhct)
 		h ipvsadm -C

@@ -8,7 +8,8 @@
 # exchanging data, new connections avoid it; added again, its kept
 # connections are its load; and they even outlive the deletion of its
 # service (the NAT hooks stay while kept connections need them), which,
-# created again meanwhile, counts them as before.
+# created again meanwhile, counts them as before; once they end, the hooks
+# stay for their TIME_WAIT entries.
 #
 #   client ---- host (sluice) ---- b1, b2, b3
 #
@@ -122,4 +123,23 @@ log "keep: $nz connections to the deleted $Z went on ($(grep exchanges= "$SL_TMP
 
 # and the service is gone
 expect_eq "services left" "$(svc_json | jq '.services | length')" 0
+
+# The connections ended, but their conntrack entries, in TIME_WAIT, still
+# need translating (a late FIN or ACK): the hooks stay, and conntrack with
+# them, which then sees a connection to a backend's own address.
+tw=$(h conntrack -L -p tcp 2>/dev/null | grep -c "TIME_WAIT src=10.0.1.1 dst=$VIP4 ")
+[ "$tw" -gt 0 ] || fail "no TIME_WAIT entry left by the held connections: $(h conntrack -L 2>&1)"
+# direct: a new connection from the client to b1 itself; 0 if conntrack
+# tracked it, 1 if not, 2 if it failed.
+direct() {
+	c sl-client -n 1 --timeout 5 "$(be4 1)" >"$SL_TMP/direct" 2>&1 || return 2
+	h conntrack -L -p tcp --orig-dst 10.1.1.2 2>/dev/null | grep -q "dport=8080 " || return 1
+}
+sleep 1		# long past the release of the connections (50 ms)
+direct
+expect_eq "the hooks (0: still there) with $tw TIME_WAIT entries" "$?" 0
+# Once those entries are gone, the hooks go too.
+untracked() { h conntrack -F >/dev/null 2>&1; direct; [ $? = 1 ]; }
+wait_for 10 untracked || { direct; fail "the hooks stay after the TIME_WAIT entries went (direct: $?, $(cat "$SL_TMP/direct"))"; }
+log "the hooks stayed for $tw TIME_WAIT entries, and went with them"
 exit 0
