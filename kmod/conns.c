@@ -32,7 +32,6 @@
 #include <linux/slab.h>
 #include <linux/netfilter/nf_conntrack_tcp.h>
 #include <net/netfilter/nf_conntrack.h>
-#include <net/netfilter/nf_conntrack_l4proto.h>
 
 #include "sluice.h"
 #include "service.h"
@@ -81,8 +80,8 @@ static void sl_conn_release(struct sl_conn *c)
 	 */
 	if (nf_ct_protonum(ct) == IPPROTO_TCP && nf_ct_is_confirmed(ct) &&
 	    !nf_ct_is_dying(ct))
-		WRITE_ONCE(sv->nat_until[fi], jiffies +
-			   READ_ONCE(nf_tcp_pernet(nf_ct_net(ct))->timeouts[TCP_CONNTRACK_TIME_WAIT]));
+		WRITE_ONCE(sv->nat_until[fi],
+			   jiffies + sl_tcp_tw_timeout(nf_ct_net(ct)));
 	/* The last one of its family: maybe the hooks can go. */
 	if (atomic_dec_and_test(&sv->tracked[fi]))
 		mod_delayed_work(sl_wq, &sv->hooks_gc, 0);

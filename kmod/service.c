@@ -757,15 +757,39 @@ static void sl_svc_delete(struct sluice_net *sn, struct sl_service *svc,
 }
 
 /*
- * Unregister the hooks of a family that has neither services nor tracked
- * connections any more, nor, until nat_until, translated TCP entries (see
- * service.h): while it has, look again in a second. Must hold sn->lock.
+ * Might translated TCP entries of family @fi still need the hooks? Only
+ * until nat_until (service.h); the second test keeps a nat_until left far
+ * behind by the jiffies counter's wrap from reading as ahead.
  */
-void sl_hooks_put_unused(struct sluice_net *sn)
+static bool sl_nat_may_need(struct sluice_net *sn, int fi)
+{
+	unsigned long until = READ_ONCE(sn->svc.nat_until[fi]), now = jiffies;
+	return time_before(now, until) &&
+	       until - now <= sl_tcp_tw_timeout(sn->net);
+}
+
+/* Unregister the hooks of family @fi if it is idle. Must hold sn->lock. */
+static void sl_hooks_put_idle(struct sluice_net *sn, int fi)
 {
 	struct sl_svc_net *sv = sl_sv(sn);
-	unsigned long until, now;
-	u16 family;
+
+	lockdep_assert_held(&sn->lock);
+	if (!sv->hooked[fi] || sv->nfamily[fi] || atomic_read(&sv->tracked[fi]))
+		return;
+	sl_nat_unregister(sn, fi ? AF_INET6 : AF_INET);
+	sv->hooked[fi] = false;
+}
+
+/*
+ * Unregister the hooks of the families that have neither services nor
+ * tracked connections any more, except those whose translated entries
+ * may still need them: returned as a mask (bit fi), for sl_hooks_gc() to
+ * look for such entries without the lock. Must hold sn->lock.
+ */
+static unsigned int sl_hooks_put_unneeded(struct sluice_net *sn)
+{
+	struct sl_svc_net *sv = sl_sv(sn);
+	unsigned int waiting = 0;
 	int fi;
 
 	lockdep_assert_held(&sn->lock);
@@ -773,34 +797,54 @@ void sl_hooks_put_unused(struct sluice_net *sn)
 		if (!sv->hooked[fi] || sv->nfamily[fi] ||
 		    atomic_read(&sv->tracked[fi]))
 			continue;
-		family = fi ? AF_INET6 : AF_INET;
-		until = READ_ONCE(sv->nat_until[fi]);
-		now = jiffies;
-		if (time_before(now, until) &&
-		    sl_nat_entries_left(sn->net, family)) {
-			queue_delayed_work(sl_wq, &sv->hooks_gc,
-					   min(until - now, (unsigned long)HZ));
-			continue;
-		}
-		sl_nat_unregister(sn, family);
-		sv->hooked[fi] = false;
+		if (sl_nat_may_need(sn, fi))
+			waiting |= 1u << fi;
+		else
+			sl_hooks_put_idle(sn, fi);
 	}
+	return waiting;
+}
+
+/* See sl_hooks_put_unneeded(); the worker looks at the rest. */
+void sl_hooks_put_unused(struct sluice_net *sn)
+{
+	if (sl_hooks_put_unneeded(sn))
+		mod_delayed_work(sl_wq, &sl_sv(sn)->hooks_gc, 0);
 }
 
 /*
  * The last tracked connection of a family was released (conns.c), or a
- * family's translated entries are being waited for.
+ * family's translated entries are being waited for: the hooks of a family
+ * without such entries go; the others are looked at again in a second.
+ * The walk of conntrack's table (sl_nat_entries_left()) runs without
+ * sn->lock, so that configuring the namespace never waits for it.
  */
 static void sl_hooks_gc(struct work_struct *work)
 {
 	struct sl_svc_net *sv = container_of(to_delayed_work(work),
 					     struct sl_svc_net, hooks_gc);
 	struct sluice_net *sn = container_of(sv, struct sluice_net, svc);
+	unsigned int waiting, gone = 0;
+	int fi;
 
 	mutex_lock(&sn->lock);
 	sl_svcs_prune_retired(sn, false);
-	sl_hooks_put_unused(sn);
+	waiting = sl_hooks_put_unneeded(sn);
 	mutex_unlock(&sn->lock);
+	for (fi = 0; fi < 2; fi++)
+		if ((waiting & (1u << fi)) &&
+		    !sl_nat_entries_left(sn->net, fi ? AF_INET6 : AF_INET))
+			gone |= 1u << fi;
+	if (gone) {
+		/* Rechecked: a service or a connection may have come. */
+		mutex_lock(&sn->lock);
+		for (fi = 0; fi < 2; fi++)
+			if (gone & (1u << fi))
+				sl_hooks_put_idle(sn, fi);
+		mutex_unlock(&sn->lock);
+	}
+	if (waiting & ~gone)
+		queue_delayed_work(sl_wq, &sv->hooks_gc, HZ);
 }
 
 int sl_nl_svc_del(struct sk_buff *skb, struct genl_info *info)

@@ -38,6 +38,7 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <net/netlink.h>
+#include <net/netfilter/nf_conntrack_l4proto.h>
 #include <linux/sluice.h>
 
 struct sluice_net;
@@ -200,6 +201,12 @@ void sl_hooks_put_unused(struct sluice_net *sn);
 static inline int sl_family_idx(u16 family)
 {
 	return family == AF_INET6;
+}
+
+/* The namespace's conntrack TIME_WAIT timeout, in jiffies. */
+static inline unsigned long sl_tcp_tw_timeout(struct net *net)
+{
+	return READ_ONCE(nf_tcp_pernet(net)->timeouts[TCP_CONNTRACK_TIME_WAIT]);
 }
 
 /* nat.c */
