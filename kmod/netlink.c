@@ -41,6 +41,7 @@ const struct nla_policy sluice_svc_policy[SLUICE_SVC_A_MAX + 1] = {
 	[SLUICE_SVC_A_ON_DELETE]  = NLA_POLICY_MAX(NLA_U8, __SLUICE_ON_DELETE_MAX - 1),
 	[SLUICE_SVC_A_BACKENDS_NUM] = { .type = NLA_REJECT },
 	[SLUICE_SVC_A_STATS]	  = { .type = NLA_REJECT },
+	[SLUICE_SVC_A_DELETED]	  = { .type = NLA_REJECT },
 };
 
 const struct nla_policy sluice_be_policy[SLUICE_BE_A_MAX + 1] = {

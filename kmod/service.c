@@ -100,17 +100,31 @@ struct sl_service *sl_svc_lookup_rcu(struct sluice_net *sn, u16 family,
 	return NULL;
 }
 
-/* Must hold sn->lock. */
-static struct sl_service *sl_svc_find(struct sluice_net *sn,
-				      const struct sl_key *k)
+/* The service at @k on @list (services or retired). Must hold sn->lock. */
+static struct sl_service *sl_svc_find_on(struct sluice_net *sn,
+					 struct list_head *list,
+					 const struct sl_key *k)
 {
 	struct sl_service *svc;
 
 	lockdep_assert_held(&sn->lock);
-	list_for_each_entry(svc, &sl_sv(sn)->services, list)
+	list_for_each_entry(svc, list, list)
 		if (sl_svc_match(svc, k->family, k->proto, &k->addr, k->port))
 			return svc;
 	return NULL;
+}
+
+static struct sl_service *sl_svc_find(struct sluice_net *sn,
+				      const struct sl_key *k)
+{
+	return sl_svc_find_on(sn, &sl_sv(sn)->services, k);
+}
+
+/* The retired service at @k, or NULL. */
+static struct sl_service *sl_svc_find_retired(struct sluice_net *sn,
+					      const struct sl_key *k)
+{
+	return sl_svc_find_on(sn, &sl_sv(sn)->retired, k);
 }
 
 /* Must hold sn->lock. */
@@ -140,6 +154,7 @@ static void sl_svc_prune_retired(struct sl_service *svc)
 			continue;
 		list_del(&be->list);
 		sl_backend_put(be);
+		svc->sn->svc.gen++;	/* dumps list the retired ones */
 	}
 }
 
@@ -175,6 +190,7 @@ static void sl_be_park(struct sl_service *svc, struct sl_backend *be)
 		list_add(&be->list, &svc->retired);
 	else
 		sl_backend_put(be);
+	svc->sn->svc.gen++;	/* dumps list the retired ones */
 }
 
 static void sl_svc_put(struct sl_service *svc)
@@ -225,6 +241,7 @@ static void sl_svcs_prune_retired(struct sluice_net *sn, bool all)
 		if (!all && atomic_read(&svc->total))
 			continue;
 		list_del(&svc->list);
+		sl_sv(sn)->gen++;	/* dumps list the retired ones */
 		sl_svc_drop_retired(sn, svc, false);
 		sl_svc_put(svc);
 	}
@@ -237,16 +254,11 @@ static void sl_svcs_prune_retired(struct sluice_net *sn, bool all)
 static struct sl_service *sl_svc_unretire(struct sluice_net *sn,
 					  const struct sl_key *k)
 {
-	struct sl_service *svc;
+	struct sl_service *svc = sl_svc_find_retired(sn, k);
 
-	lockdep_assert_held(&sn->lock);
-	list_for_each_entry(svc, &sl_sv(sn)->retired, list) {
-		if (sl_svc_match(svc, k->family, k->proto, &k->addr, k->port)) {
-			list_del(&svc->list);
-			return svc;
-		}
-	}
-	return NULL;
+	if (svc)
+		list_del(&svc->list);
+	return svc;
 }
 
 void sl_backend_put(struct sl_backend *be)
@@ -634,10 +646,12 @@ int sl_nl_svc_new(struct sk_buff *skb, struct genl_info *info)
 		if (err) {
 			NL_SET_ERR_MSG(info->extack,
 				       "cannot register the NAT hooks of this family");
-			if (reused)
+			if (reused) {
 				list_add(&svc->list, &sv->retired);
-			else
+				sv->gen++;
+			} else {
 				sl_svc_put(svc);
+			}
 			goto out;
 		}
 		sv->hooked[fi] = true;
@@ -1133,7 +1147,8 @@ int sl_put_svc_key(struct sk_buff *msg, const struct sl_service *svc)
 }
 
 /* SLUICE_A_SERVICE with everything. Must hold sn->lock. */
-static int sl_put_svc(struct sk_buff *msg, const struct sl_service *svc)
+static int sl_put_svc(struct sk_buff *msg, const struct sl_service *svc,
+		      bool deleted)
 {
 	struct nlattr *nest = nla_nest_start(msg, SLUICE_A_SERVICE);
 
@@ -1148,6 +1163,7 @@ static int sl_put_svc(struct sk_buff *msg, const struct sl_service *svc)
 	    nla_put_u32(msg, SLUICE_SVC_A_TABLE_SIZE, svc->table_size) ||
 	    nla_put_u8(msg, SLUICE_SVC_A_ON_DELETE, svc->on_delete) ||
 	    nla_put_u32(msg, SLUICE_SVC_A_BACKENDS_NUM, svc->nbackends) ||
+	    (deleted && nla_put_flag(msg, SLUICE_SVC_A_DELETED)) ||
 	    sl_put_stats(msg, SLUICE_SVC_A_STATS, atomic_read(&svc->total),
 			 atomic64_read(&svc->conns),
 			 atomic64_read(&svc->overflows), &svc->no_backend)) {
@@ -1183,7 +1199,7 @@ int sl_nl_svc_get(struct sk_buff *skb, struct genl_info *info)
 		goto err_unlock;
 	}
 	hdr = sluice_genl_put(msg, info, SLUICE_CMD_SERVICE_GET, 0);
-	if (!hdr || sl_put_svc(msg, svc)) {
+	if (!hdr || sl_put_svc(msg, svc, false)) {
 		err = -EMSGSIZE;
 		goto err_unlock;
 	}
@@ -1197,30 +1213,52 @@ err_unlock:
 	return err;
 }
 
-/* cb->args[0]: services already sent. */
+/* One message of a service dump. Must hold sn->lock. */
+static int sl_dump_svc(struct sk_buff *skb, struct netlink_callback *cb,
+		       const struct sl_service *svc, bool deleted)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &sluice_genl_family, NLM_F_MULTI,
+			  SLUICE_CMD_SERVICE_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
+	if (sl_put_svc(skb, svc, deleted)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/*
+ * cb->args[0]: entries of the services list, then of the retired list,
+ * already passed (sent, or skipped for a zero total). Every change to
+ * either list bumps gen, which marks a dump taken across it interrupted.
+ */
 int sl_nl_svc_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct sluice_net *sn = sluice_pernet(sock_net(skb->sk));
 	struct sl_service *svc;
 	long idx = 0, start = cb->args[0];
-	void *hdr;
 
 	mutex_lock(&sn->lock);
 	cb->seq = sn->svc.gen;
+	/* The services, then those deleted whose kept connections live. */
 	list_for_each_entry(svc, &sn->svc.services, list) {
 		if (idx++ < start)
 			continue;
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, &sluice_genl_family,
-				  NLM_F_MULTI, SLUICE_CMD_SERVICE_GET);
-		if (!hdr)
+		if (sl_dump_svc(skb, cb, svc, false))
 			goto full;
-		genl_dump_check_consistent(cb, hdr);
-		if (sl_put_svc(skb, svc)) {
-			genlmsg_cancel(skb, hdr);
+		cb->args[0] = idx;
+	}
+	list_for_each_entry(svc, &sn->svc.retired, list) {
+		if (idx++ < start)
+			continue;
+		if (atomic_read(&svc->total) && sl_dump_svc(skb, cb, svc, true))
 			goto full;
-		}
-		genlmsg_end(skb, hdr);
 		cb->args[0] = idx;
 	}
 full:
@@ -1319,13 +1357,22 @@ int sl_nl_be_dump(struct sk_buff *skb, struct netlink_callback *cb)
 
 	mutex_lock(&sn->lock);
 	cb->seq = sn->svc.gen;
+	/* A service deleted with its connections kept shows them too. */
 	svc = sl_svc_find(sn, &k);
+	if (!svc) {
+		svc = sl_svc_find_retired(sn, &k);
+		if (svc && !atomic_read(&svc->total))
+			svc = NULL;	/* they ended: it waits to be pruned */
+	}
 	if (!svc) {
 		mutex_unlock(&sn->lock);
 		NL_SET_ERR_MSG(cb->extack, "no such service");
 		return -ENOENT;
 	}
-	/* The configured backends, then the deleted ones still kept. */
+	/*
+	 * The configured backends, then the deleted ones still kept (those
+	 * whose connections have all ended wait to be pruned: not shown).
+	 */
 	list_for_each_entry(be, &svc->backends, list) {
 		if (idx++ < start)
 			continue;
@@ -1336,7 +1383,7 @@ int sl_nl_be_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	list_for_each_entry(be, &svc->retired, list) {
 		if (idx++ < start)
 			continue;
-		if (sl_dump_be(skb, cb, svc, be, true))
+		if (atomic_read(&be->load) && sl_dump_be(skb, cb, svc, be, true))
 			goto full;
 		cb->args[0] = idx;
 	}

@@ -20,6 +20,7 @@
 
 struct talk_state {
 	int err;		/* 0, or -errno from the kernel */
+	int quiet;		/* sl_nl.quiet */
 	bool done;
 	int (*cb)(struct nl_msg *msg, void *arg);
 	void *arg;
@@ -40,6 +41,7 @@ int sl_nl_open(struct sl_nl *nl)
 {
 	int one = 1, err;
 
+	nl->quiet = 0;
 	nl->sk = nl_socket_alloc();
 	if (!nl->sk) {
 		sl_err("out of memory");
@@ -136,7 +138,7 @@ static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 	(void)who;
 	st->err = e->error;
 	st->done = true;
-	if (e->error) {
+	if (e->error && e->error != st->quiet) {
 		if (m && *m)
 			sl_err("%s", m);
 		else
@@ -172,7 +174,9 @@ static int on_finish(struct nl_msg *msg, void *arg)
 			nla_parse(tb, NLMSGERR_ATTR_MAX,
 				  (struct nlattr *)((char *)hdr + off),
 				  hdr->nlmsg_len - off, NULL);
-		if (tb[NLMSGERR_ATTR_MSG])
+		if (err == st->quiet)
+			;
+		else if (tb[NLMSGERR_ATTR_MSG])
 			sl_err("%s", nla_get_string(tb[NLMSGERR_ATTR_MSG]));
 		else
 			sl_err("%s%s", strerror(-err), errno_hint(-err));
@@ -199,7 +203,7 @@ static int on_valid(struct nl_msg *msg, void *arg)
 int sl_nl_talk(struct sl_nl *nl, struct nl_msg *msg,
 	       int (*cb)(struct nl_msg *msg, void *arg), void *arg)
 {
-	struct talk_state st = { .cb = cb, .arg = arg };
+	struct talk_state st = { .cb = cb, .arg = arg, .quiet = nl->quiet };
 	struct nl_cb *c;
 	int err;
 

@@ -41,6 +41,7 @@ struct sl_svc_info {
 	struct sl_addr vip;
 	uint8_t sched, affinity, on_delete;
 	uint32_t balance, seed, table_size, nbackends;
+	bool deleted;		/* deleted with keep, its connections live */
 	struct sl_stats stats;
 };
 
@@ -406,6 +407,7 @@ static int svc_cb(struct nl_msg *msg, void *arg)
 		s->table_size = nla_get_u32(st[SLUICE_SVC_A_TABLE_SIZE]);
 	if (st[SLUICE_SVC_A_BACKENDS_NUM])
 		s->nbackends = nla_get_u32(st[SLUICE_SVC_A_BACKENDS_NUM]);
+	s->deleted = st[SLUICE_SVC_A_DELETED] != NULL;
 	parse_stats(st[SLUICE_SVC_A_STATS], &s->stats);
 	return NL_OK;
 }
@@ -600,49 +602,69 @@ static void print_service(const struct sl_svc_info *s)
 	       name_of(NAMES(on_delete_names), s->on_delete), s->seed);
 	if (s->sched == SLUICE_SCHED_MAGLEV)
 		printf(" table-size %" PRIu32, s->table_size);
-	printf("\n  backends %u live %" PRIu64 " assigned %" PRIu64
+	printf("%s\n  backends %u live %" PRIu64 " assigned %" PRIu64
 	       " overflows %" PRIu64 " no-backend %" PRIu64 "\n",
+	       s->deleted ? " (deleted, its connections kept)" : "",
 	       s->nbackends, s->stats.live, s->stats.total, s->stats.overflows,
 	       s->stats.no_backend);
 }
 
 /*
  * Show services (all, or the one of @key) with their backends if
- * @with_backends.
+ * @with_backends; in a listing of all, then those deleted with keep whose
+ * connections live ("deleted_services" in JSON).
  */
 static int show(uint8_t proto, const struct sl_addr *key, bool with_backends)
 {
+	static const char *const keys[] = { "services", "deleted_services" };
 	struct svc_list sl = { 0 };
 	struct be_list bl = { 0 };
 	struct sl_nl nl;
 	int ret = EXIT_ERR;
-	size_t i, j;
+	size_t i, j, k;
+	int err;
 
 	if (sl_nl_open(&nl))
 		return EXIT_ERR;
 	if (get_services(&nl, proto, key, &sl))
 		goto out;
-	if (sl_opts.json) {
+	if (sl_opts.json)
 		js_begin_obj();
-		js_key("services");
-		js_begin_arr();
-	}
-	for (i = 0; i < sl.n; i++) {
-		if (with_backends && get_backends(&nl, &sl.v[i], &bl)) {
-			if (sl_opts.json)
-				js_end();
-			goto out;
-		}
+	for (k = 0; k < (key ? 1 : 2); k++) {
 		if (sl_opts.json) {
-			js_service(&sl.v[i], with_backends ? &bl : NULL);
-		} else {
-			print_service(&sl.v[i]);
-			for (j = 0; with_backends && j < bl.n; j++)
-				print_backend(&bl.v[j]);
+			js_key(keys[k]);
+			js_begin_arr();
 		}
+		for (i = 0; i < sl.n; i++) {
+			if (sl.v[i].deleted != (k == 1))
+				continue;
+			if (with_backends) {
+				/* A deleted one goes when its last connection
+				 * ends, maybe since the list was read.
+				 */
+				nl.quiet = sl.v[i].deleted ? -ENOENT : 0;
+				err = get_backends(&nl, &sl.v[i], &bl);
+				nl.quiet = 0;
+				if (err == -ENOENT && sl.v[i].deleted)
+					continue;
+				if (err) {
+					if (sl_opts.json)
+						js_end();
+					goto out;
+				}
+			}
+			if (sl_opts.json) {
+				js_service(&sl.v[i], with_backends ? &bl : NULL);
+			} else {
+				print_service(&sl.v[i]);
+				for (j = 0; with_backends && j < bl.n; j++)
+					print_backend(&bl.v[j]);
+			}
+		}
+		if (sl_opts.json)
+			js_end_arr();
 	}
 	if (sl_opts.json) {
-		js_end_arr();
 		js_end_obj();
 		js_end();
 	}

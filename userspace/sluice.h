@@ -51,6 +51,8 @@ int sl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct sl_nl {
 	struct nl_sock *sk;
 	int family;
+	int quiet;	/* a -errno the caller handles: sl_nl_talk() does
+			 * not print it (0: print every error) */
 };
 
 /* Connect and resolve the family (loading the module if needed). Prints

@@ -104,10 +104,21 @@ expect_eq "deleted backends once $Z is back" "$(svc_jq tcp $VIP4 '.deleted_backe
 # The service itself goes (it was the namespace's last): its connections,
 # kept, go on.
 h sluice service del tcp $VIP || fail "service del tcp"
+# `show` lists it apart while they live, with its kept backends.
+deleted_jq() {
+	svc_json | jq -r --arg v "$VIP4" ".deleted_services[] | select(.proto == \"tcp\" and .vip == \$v) | $1"
+}
+expect_eq "live connections of the deleted service" "$(deleted_jq .stats.live)" 6
+expect_eq "live connections of its kept backends" "$(deleted_jq '[.deleted_backends[].stats.live] | add')" 6
+expect_eq "services (not deleted)" "$(svc_json | jq '.services | length')" 0
+expect_fail "no such service" h sluice service show tcp $VIP
+h sluice show | grep -q "^tcp $VIP .*(deleted, its connections kept)\$" ||
+	fail "show does not mark the deleted service: $(h sluice show)"
 # Created again while they live, it is the same service: they are its live
 # total, and each backend added again carries its own as its load.
 h sluice service add tcp $VIP affinity tuple || fail "service add tcp again"
 expect_eq "live TCP connections of the service created again" "$(svc_jq tcp $VIP4 .stats.live)" 6
+expect_eq "deleted services once it is back" "$(svc_json | jq '.deleted_services | length')" 0
 for i in 1 2 3; do
 	h sluice backend add tcp $VIP "$(be4 $i)" || fail "backend add $i again"
 	expect_eq "live count of b$i in the service created again" \
@@ -121,8 +132,10 @@ wait $HELD || fail "held connections failed: $(cat "$SL_TMP/held.err")"
 grep -q 'exchange_failures=0' "$SL_TMP/held.err" || fail "exchanges failed: $(cat "$SL_TMP/held.err")"
 log "keep: $nz connections to the deleted $Z went on ($(grep exchanges= "$SL_TMP/held.err"))"
 
-# and the service is gone
+# and the service is gone, deleted ones included once their connections ended
 expect_eq "services left" "$(svc_json | jq '.services | length')" 0
+no_deleted() { [ "$(svc_json | jq '.deleted_services | length')" = 0 ]; }
+wait_for 10 no_deleted || fail "deleted services left: $(svc_json | jq -c .deleted_services)"
 
 # The connections ended, but their conntrack entries, in TIME_WAIT, still
 # need translating (a late FIN or ACK): the hooks stay, and conntrack with

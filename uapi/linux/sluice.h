@@ -71,6 +71,12 @@
  *               key and every option attribute above, and
  *               SLUICE_SVC_A_BACKENDS_NUM  u32
  *               SLUICE_SVC_A_STATS         NLA_NESTED  enum sluice_stats_attr
+ *             then one per service deleted with on-delete keep whose
+ *             connections still live, with SLUICE_SVC_A_DELETED (flag), its
+ *             last options and its STATS. The do form and every other
+ *             command ignore such a service (-ENOENT), except the backend
+ *             dump, which lists its kept backends; created again, it comes
+ *             back with them.
  *   The dump resumes across messages; if services changed while it was
  *   being taken, the messages carry NLM_F_DUMP_INTR and the client should
  *   retry.
@@ -89,7 +95,8 @@
  *             many backends in the service; -ERANGE weight out of range.
  *
  * SLUICE_CMD_BACKEND_GET (dump)
- *   request:  SLUICE_A_SERVICE with the service key.
+ *   request:  SLUICE_A_SERVICE with the service key (a deleted one whose
+ *             connections live too).
  *   reply:    one message per backend: SLUICE_A_SERVICE (key only) and
  *             SLUICE_A_BACKEND with FAMILY, ADDR, PORT, WEIGHT and
  *             SLUICE_BE_A_STATS (NLA_NESTED, enum sluice_stats_attr);
@@ -215,6 +222,7 @@ enum sluice_svc_attr {
 	SLUICE_SVC_A_BACKENDS_NUM,	/* u32, read only */
 	SLUICE_SVC_A_STATS,		/* NLA_NESTED, enum sluice_stats_attr */
 	SLUICE_SVC_A_PAD,
+	SLUICE_SVC_A_DELETED,		/* flag, in dumps only */
 
 	__SLUICE_SVC_A_MAX
 };
