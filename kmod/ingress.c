@@ -1204,14 +1204,11 @@ int sluice_nl_cgroup_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	list_for_each_entry(e, &sluice_cg_list, node) {
 		if (idx++ < start)
 			continue;
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, &sluice_genl_family,
-				  NLM_F_MULTI, SLUICE_CMD_CGROUP_GET);
+		hdr = sluice_genl_dump_put(skb, cb, SLUICE_CMD_CGROUP_GET);
 		if (!hdr) {
 			err = -EMSGSIZE;
 			break;
 		}
-		genl_dump_check_consistent(cb, hdr);
 		if (sluice_cg_fill(skb, e, true, buf)) {
 			genlmsg_cancel(skb, hdr);
 			err = -EMSGSIZE;

@@ -96,6 +96,23 @@ void *sluice_genl_put(struct sk_buff *skb, const struct genl_info *info,
 	return genlmsg_put(skb, 0, 0, &sluice_genl_family, flags, cmd);
 }
 
+/*
+ * The header of one message of a dump of @cmd, marked interrupted if the
+ * objects changed since the dump began (cb->seq against cb->prev_seq), or
+ * NULL when @skb is full.
+ */
+void *sluice_genl_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
+			   u8 cmd)
+{
+	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				cb->nlh->nlmsg_seq, &sluice_genl_family,
+				NLM_F_MULTI, cmd);
+
+	if (hdr)
+		genl_dump_check_consistent(cb, hdr);
+	return hdr;
+}
+
 static int sluice_nl_get_version(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *msg;

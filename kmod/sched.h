@@ -41,8 +41,8 @@
 
 /*
  * Allocations a configuration request makes (tables, states, services,
- * backends, ingress entries): charged to the requester's memory cgroup, since an
- * unprivileged user owning a network namespace may configure its
+ * backends, ingress entries): charged to the requester's memory cgroup,
+ * since an unprivileged user owning a network namespace may configure its
  * services; failing with -ENOMEM rather than invoking the OOM killer (a
  * request that does not fit is refused, says so and changes nothing),
  * and without the allocator's warning and stack dump, since the refusal

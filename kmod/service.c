@@ -778,6 +778,7 @@ static void sl_svc_delete(struct sluice_net *sn, struct sl_service *svc,
 static bool sl_nat_may_need(struct sluice_net *sn, int fi)
 {
 	unsigned long until = READ_ONCE(sn->svc.nat_until[fi]), now = jiffies;
+
 	return time_before(now, until) &&
 	       until - now <= sl_tcp_tw_timeout(sn->net);
 }
@@ -1219,12 +1220,10 @@ static int sl_dump_svc(struct sk_buff *skb, struct netlink_callback *cb,
 {
 	void *hdr;
 
-	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &sluice_genl_family, NLM_F_MULTI,
-			  SLUICE_CMD_SERVICE_GET);
+	lockdep_assert_held(&svc->sn->lock);
+	hdr = sluice_genl_dump_put(skb, cb, SLUICE_CMD_SERVICE_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	genl_dump_check_consistent(cb, hdr);
 	if (sl_put_svc(skb, svc, deleted)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
@@ -1300,7 +1299,6 @@ static int sl_put_be(struct sk_buff *msg, const struct sl_service *svc,
 	return 0;
 }
 
-/* cb->args[0]: backends already sent. */
 /* One message of a backend dump. Must hold sn->lock. */
 static int sl_dump_be(struct sk_buff *skb, struct netlink_callback *cb,
 		      const struct sl_service *svc, const struct sl_backend *be,
@@ -1310,12 +1308,9 @@ static int sl_dump_be(struct sk_buff *skb, struct netlink_callback *cb,
 	void *hdr;
 
 	lockdep_assert_held(&svc->sn->lock);
-	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &sluice_genl_family, NLM_F_MULTI,
-			  SLUICE_CMD_BACKEND_GET);
+	hdr = sluice_genl_dump_put(skb, cb, SLUICE_CMD_BACKEND_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	genl_dump_check_consistent(cb, hdr);
 	nest = nla_nest_start(skb, SLUICE_A_SERVICE);
 	if (!nest || sl_put_svc_key(skb, svc))
 		goto cancel;
@@ -1329,6 +1324,10 @@ cancel:
 	return -EMSGSIZE;
 }
 
+/*
+ * cb->args[0]: entries of the service's backends list, then of its retired
+ * list, already passed (sent, or skipped for a zero load).
+ */
 int sl_nl_be_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct sluice_net *sn = sluice_pernet(sock_net(skb->sk));

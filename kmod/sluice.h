@@ -40,6 +40,8 @@ static inline struct sluice_net *sluice_pernet(const struct net *net)
 extern struct genl_family sluice_genl_family;
 int sluice_genl_init(void);
 void sluice_genl_exit(void);
+void *sluice_genl_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
+			   u8 cmd);
 void *sluice_genl_put(struct sk_buff *skb, const struct genl_info *info,
 		      u8 cmd, int flags);
 

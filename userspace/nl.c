@@ -130,6 +130,18 @@ static const char *errno_hint(int err)
 	}
 }
 
+/* Print the kernel's error @err, with its extended-ACK message @m if any,
+ * unless the caller handles it (sl_nl.quiet). */
+static void report(const struct talk_state *st, int err, const char *m)
+{
+	if (!err || err == st->quiet)
+		return;
+	if (m && *m)
+		sl_err("%s", m);
+	else
+		sl_err("%s%s", strerror(-err), errno_hint(-err));
+}
+
 static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 {
 	struct talk_state *st = arg;
@@ -138,12 +150,7 @@ static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 	(void)who;
 	st->err = e->error;
 	st->done = true;
-	if (e->error && e->error != st->quiet) {
-		if (m && *m)
-			sl_err("%s", m);
-		else
-			sl_err("%s%s", strerror(-e->error), errno_hint(-e->error));
-	}
+	report(st, e->error, m);
 	return NL_STOP;
 }
 
@@ -174,12 +181,8 @@ static int on_finish(struct nl_msg *msg, void *arg)
 			nla_parse(tb, NLMSGERR_ATTR_MAX,
 				  (struct nlattr *)((char *)hdr + off),
 				  hdr->nlmsg_len - off, NULL);
-		if (err == st->quiet)
-			;
-		else if (tb[NLMSGERR_ATTR_MSG])
-			sl_err("%s", nla_get_string(tb[NLMSGERR_ATTR_MSG]));
-		else
-			sl_err("%s%s", strerror(-err), errno_hint(-err));
+		report(st, err, tb[NLMSGERR_ATTR_MSG] ?
+				nla_get_string(tb[NLMSGERR_ATTR_MSG]) : NULL);
 		st->err = err;
 	}
 	/* A dump whose objects changed under it: the caller retries. */

@@ -55,6 +55,8 @@ struct sl_be_info {
 static const char *const sched_names[] = { "chbl", "maglev" };
 static const char *const affinity_names[] = { "src", "src-port", "tuple" };
 static const char *const on_delete_names[] = { "flush", "keep" };
+/* How the text output marks what was deleted with keep and still serves. */
+static const char deleted_mark[] = " (deleted, its connections kept)";
 
 static const char *name_of(const char *const *names, size_t n, unsigned int v)
 {
@@ -587,8 +589,7 @@ static void print_backend(const struct sl_be_info *b)
 	       " overflows %" PRIu64 "%s\n", b->deleted ? "--" : "->",
 	       fmt_addr(&b->addr, buf, sizeof(buf)), b->weight, b->stats.live,
 	       b->stats.total, b->stats.overflows,
-	       b->deleted ? " (deleted, its connections kept)" :
-	       b->weight ? "" : " (draining)");
+	       b->deleted ? deleted_mark : b->weight ? "" : " (draining)");
 }
 
 static void print_service(const struct sl_svc_info *s)
@@ -604,7 +605,7 @@ static void print_service(const struct sl_svc_info *s)
 		printf(" table-size %" PRIu32, s->table_size);
 	printf("%s\n  backends %u live %" PRIu64 " assigned %" PRIu64
 	       " overflows %" PRIu64 " no-backend %" PRIu64 "\n",
-	       s->deleted ? " (deleted, its connections kept)" : "",
+	       s->deleted ? deleted_mark : "",
 	       s->nbackends, s->stats.live, s->stats.total, s->stats.overflows,
 	       s->stats.no_backend);
 }

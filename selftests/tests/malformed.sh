@@ -9,7 +9,7 @@ ensure_module
 # against one strict policy, so GET_VERSION serves to send bad attributes.
 CMD_GET_VERSION=1
 A_SERVICE=4 A_BACKEND=5 A_MAX_PLUS=200
-SVC_A_PROTO=1 SVC_A_PORT=4
+SVC_A_PROTO=1 SVC_A_PORT=4 SVC_A_DELETED=14 BE_A_DELETED=7
 
 out=$(sl-genl $CMD_GET_VERSION) || fail "a well-formed request failed: $out"
 
@@ -37,6 +37,14 @@ echo "$out" | grep -qE "error (22|34)" || fail "unknown nested attribute: $out"
 
 # A read-only attribute in a request, garbage bytes as a nest.
 out=$(sl-genl $CMD_GET_VERSION 1:str:x) && fail "read-only VERSION accepted in a request: $out"
+# The dump-only "deleted" marks of services and backends.
+for a in "$A_SERVICE:nest $SVC_A_DELETED:flag end" "$A_BACKEND:nest $BE_A_DELETED:flag end"; do
+	# shellcheck disable=SC2086
+	out=$(sl-genl $CMD_GET_VERSION $a) && fail "dump-only DELETED accepted in a request ($a): $out"
+	echo "$out" | grep -q "error 22" || fail "dump-only DELETED ($a): $out"
+	echo "$out" | grep -qi "attribute" || fail "no extended ack message for DELETED ($a): $out"
+done
+log "dump-only DELETED refused: $out"
 out=$(sl-genl $CMD_GET_VERSION $A_SERVICE:bin:ffffffffffffffff) && fail "garbage nest accepted: $out"
 echo "$out" | grep -q "error" || fail "garbage nest: $out"
 
