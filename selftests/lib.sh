@@ -137,6 +137,19 @@ topo_setup() {
 	done
 }
 
+# topo_start N: topo_setup N, and a server started in each backend.
+topo_start() {
+	local i
+	topo_setup "$1"
+	for i in $(seq 1 "$1"); do
+		backend_start "$i"
+	done
+}
+
+# h CMD... / c CMD...: CMD in the host's / the client's namespace.
+h() { in_ns "$NS_H" "$@"; }
+c() { in_ns "$NS_C" "$@"; }
+
 # topo_add_backend I: backend namespace I, its link and routes.
 topo_add_backend() {
 	local i=$1 ns

@@ -28,8 +28,6 @@ ROUNDS=${BENCH_CONNS_ROUNDS:-8}
 topo_setup 3 >/dev/null
 topo_client_addrs 8 >/dev/null
 for i in 1 2 3; do backend_start $i; done
-h() { in_ns "$NS_H" "$@"; }
-c() { in_ns "$NS_C" "$@"; }
 # IPVS needs the VIP as a local address; sluice does not mind.
 h ip addr add $VIP4/32 dev vip0
 # Room for every run's TIME_WAIT entries.

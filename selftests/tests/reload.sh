@@ -20,8 +20,6 @@ world_setup
 container_new 1 p/a
 topo_setup 2
 for i in 1 2; do backend_start $i; done
-h() { in_ns "$NS_H" "$@"; }
-c() { in_ns "$NS_C" "$@"; }
 
 configure() {
 	sluice cgroup set "$CG_CT1" rate 20mbit || fail "cgroup set ($1)"

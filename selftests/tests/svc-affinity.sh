@@ -17,8 +17,6 @@ K=40
 topo_setup 5
 topo_client_addrs $K
 for i in 1 2 3 4 5; do backend_start $i; done
-h() { in_ns "$NS_H" "$@"; }
-c() { in_ns "$NS_C" "$@"; }
 SRCS=$(seq 1 $K | sed 's/^/10.0.2./' | tr '\n' ',' | sed 's/,$//')
 
 # round VIP FILE: one connection from each client; FILE gets "src backend".

@@ -15,8 +15,6 @@ ensure_module
 topo_setup 4
 topo_client_addrs 2
 for i in 1 2 3 4; do backend_start $i; done
-h() { in_ns "$NS_H" "$@"; }
-c() { in_ns "$NS_C" "$@"; }
 VIP=$VIP4:80
 
 h sluice service add tcp $VIP balance 1.25 affinity tuple || fail "service add"

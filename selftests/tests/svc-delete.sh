@@ -17,10 +17,7 @@
 . /selftests/lib.sh
 ensure_module
 
-topo_setup 3
-for i in 1 2 3; do backend_start $i; done
-h() { in_ns "$NS_H" "$@"; }
-c() { in_ns "$NS_C" "$@"; }
+topo_start 3
 VIP=$VIP4:80
 N=30
 

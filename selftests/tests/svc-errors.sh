@@ -12,7 +12,6 @@
 ensure_module
 
 netns_new host; NS_H=$NS
-h() { in_ns "$NS_H" "$@"; }
 P=/sys/module/sluice/parameters
 
 h sluice service add tcp $VIP4:80 || fail "service add"

@@ -11,8 +11,6 @@ ensure_module
 
 topo_setup 2
 for i in 1 2; do backend_start $i; done
-h() { in_ns "$NS_H" "$@"; }
-c() { in_ns "$NS_C" "$@"; }
 VIP=$VIP4:80
 
 h sluice service add tcp $VIP balance 1.1 affinity src || fail "service add"

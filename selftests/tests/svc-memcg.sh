@@ -12,7 +12,6 @@ ensure_module
 grep -qw memory /sys/fs/cgroup/cgroup.controllers || skip "no memory controller"
 
 netns_new host; NS_H=$NS
-h() { in_ns "$NS_H" "$@"; }
 # hc CMD...: CMD in the host namespace, as a process of cgroup $CG.
 hc() { in_cg "$CG" /usr/sbin/ip netns exec "$NS_H" "$@"; }
 

@@ -13,8 +13,6 @@ ensure_module
 
 topo_setup 2
 for i in 1 2; do backend_start $i; done
-h() { in_ns "$NS_H" "$@"; }
-c() { in_ns "$NS_C" "$@"; }
 
 setup() {
 	h sluice service add tcp $VIP4:80 || fail "service add tcp"
