@@ -84,6 +84,7 @@ static const char *const sluice_features[] = {
 	"chbl",
 	"maglev",
 	"ingress",
+	"backend-lists",
 };
 
 /* Start a reply (or an event, with @info NULL) carrying @cmd. */

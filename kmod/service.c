@@ -18,10 +18,12 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bsearch.h>
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/jhash.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/moduleparam.h>
 #include <linux/socket.h>
 #include <net/genetlink.h>
@@ -127,19 +129,6 @@ static struct sl_service *sl_svc_find_retired(struct sluice_net *sn,
 	return sl_svc_find_on(sn, &sl_sv(sn)->retired, k);
 }
 
-/* Must hold sn->lock. */
-static struct sl_backend *sl_be_find(struct sl_service *svc,
-				     const struct sl_key *k)
-{
-	struct sl_backend *be;
-
-	lockdep_assert_held(&svc->sn->lock);
-	list_for_each_entry(be, &svc->backends, list)
-		if (be->port == k->port && nf_inet_addr_cmp(&be->addr, &k->addr))
-			return be;
-	return NULL;
-}
-
 /*
  * Drop the retired backends of @svc whose kept connections have all
  * ended. Must hold sn->lock.
@@ -156,25 +145,6 @@ static void sl_svc_prune_retired(struct sl_service *svc)
 		sl_backend_put(be);
 		svc->sn->svc.gen++;	/* dumps list the retired ones */
 	}
-}
-
-/*
- * The retired backend of @svc at @k, taken off the retired list with the
- * list's reference, or NULL. Must hold sn->lock.
- */
-static struct sl_backend *sl_be_unretire(struct sl_service *svc,
-					 const struct sl_key *k)
-{
-	struct sl_backend *be;
-
-	lockdep_assert_held(&svc->sn->lock);
-	list_for_each_entry(be, &svc->retired, list) {
-		if (be->port == k->port && nf_inet_addr_cmp(&be->addr, &k->addr)) {
-			list_del(&be->list);
-			return be;
-		}
-	}
-	return NULL;
 }
 
 /*
@@ -346,45 +316,97 @@ static struct sl_svc_state *sl_state_build(const struct sl_svc_opts *o,
 	return st;
 }
 
+/* ---- backend requests ----------------------------------------------- */
+
+#define SL_WEIGHT_UNSET	U32_MAX
+
+/* One backend named by a BACKEND_NEW, _SET or _DEL request. */
+struct sl_be_req {
+	u16 family;
+	__be16 port;
+	union nf_inet_addr addr;
+	u32 weight;		/* SL_WEIGHT_UNSET: the request gave none */
+	struct nlattr *nest;	/* its nest in the request, for messages */
+	struct sl_backend *be;	/* the backend at this key, once resolved */
+};
+
+/* Order of the keys of a request's backends (sort(), bsearch()). */
+static int sl_be_req_cmp(const void *a, const void *b)
+{
+	const struct sl_be_req *x = a, *y = b;
+	int d;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	d = memcmp(&x->addr, &y->addr, sizeof(x->addr));
+	if (d)
+		return d;
+	return memcmp(&x->port, &y->port, sizeof(x->port));
+}
+
+/* The entry for @be among @r[0..n), sorted by sl_be_req_cmp(), or NULL. */
+static struct sl_be_req *sl_be_req_find(struct sl_be_req *r, u32 n,
+					const struct sl_backend *be)
+{
+	struct sl_be_req k = {
+		.family = be->svc->family,
+		.port = be->port,
+		.addr = be->addr,
+	};
+
+	return bsearch(&k, r, n, sizeof(*r), sl_be_req_cmp);
+}
+
+/* What a change does to the backends named by a request. */
+enum sl_be_op {
+	SL_BE_NONE,	/* nothing: the service's options change */
+	SL_BE_ADD,	/* appended, with their weights */
+	SL_BE_SET,	/* their weights, where given, replace the current */
+	SL_BE_DEL,	/* left out */
+};
+
 /*
- * Build the state of @svc as it will be after a change: with @add
- * appended, without @skip, and with @wbe's weight set to @wweight (any of
- * them may be NULL). Must hold sn->lock. Out of memory (the requester's
+ * Build the state of @svc as it will be after a change: @op applied to
+ * the backends @r[0..n) (sorted; for SL_BE_ADD, each with its backend in
+ * .be and its weight). Must hold sn->lock. Out of memory (the requester's
  * cgroup's, SL_GFP_CONF), it says so in @extack.
  */
 static struct sl_svc_state *sl_svc_state_next(struct sl_service *svc,
 					      const struct sl_svc_opts *o,
-					      struct sl_backend *add,
-					      struct sl_backend *skip,
-					      struct sl_backend *wbe,
-					      u32 wweight,
+					      enum sl_be_op op,
+					      struct sl_be_req *r, u32 n,
 					      struct netlink_ext_ack *extack)
 {
+	u32 cap = svc->nbackends + (op == SL_BE_ADD ? n : 0) + 1;
 	struct sl_svc_state *st;
 	struct sl_backend **arr, *be;
-	u32 *w, n = 0;
+	struct sl_be_req *q;
+	u32 *w, k = 0, i;
 
 	lockdep_assert_held(&svc->sn->lock);
-	arr = kmalloc_array(svc->nbackends + 1, sizeof(*arr), SL_GFP_CONF);
-	w = kmalloc_array(svc->nbackends + 1, sizeof(*w), SL_GFP_CONF);
+	arr = kvmalloc_array(cap, sizeof(*arr), SL_GFP_CONF);
+	w = kvmalloc_array(cap, sizeof(*w), SL_GFP_CONF);
 	if (!arr || !w) {
 		st = ERR_PTR(-ENOMEM);
 		goto out;
 	}
 	list_for_each_entry(be, &svc->backends, list) {
-		if (be == skip)
+		q = op == SL_BE_SET || op == SL_BE_DEL ?
+		    sl_be_req_find(r, n, be) : NULL;
+		if (q && op == SL_BE_DEL)
 			continue;
-		arr[n] = be;
-		w[n++] = be == wbe ? wweight : be->weight;
+		arr[k] = be;
+		w[k++] = q && q->weight != SL_WEIGHT_UNSET ? q->weight :
+							     be->weight;
 	}
-	if (add) {
-		arr[n] = add;
-		w[n++] = add->weight;
+	for (i = 0; op == SL_BE_ADD && i < n; i++) {
+		arr[k] = r[i].be;
+		w[k++] = r[i].weight;
 	}
-	st = sl_state_build(o, arr, w, n);
+	st = sl_state_build(o, arr, w, k);
 out:
-	kfree(arr);
-	kfree(w);
+	kvfree(arr);
+	kvfree(w);
 	if (st == ERR_PTR(-ENOMEM))
 		NL_SET_ERR_MSG(extack,
 			       "not enough memory for the service's scheduler table");
@@ -534,16 +556,13 @@ static int sl_parse_svc_opts(struct nlattr **tb, struct sl_svc_opts *o,
 	return 0;
 }
 
-/* SLUICE_A_BACKEND of @info: key into @k, weight into @weight if given. */
-static int sl_parse_be(struct genl_info *info, struct nlattr **tb,
-		       struct sl_key *k, u32 *weight)
+/* The SLUICE_A_BACKEND nest @nest into @r. */
+static int sl_parse_be_nest(struct nlattr *nest, struct sl_be_req *r,
+			    struct netlink_ext_ack *extack)
 {
-	struct netlink_ext_ack *extack = info->extack;
-	struct nlattr *nest = info->attrs[SLUICE_A_BACKEND];
+	struct nlattr *tb[SLUICE_BE_A_MAX + 1];
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, SLUICE_A_BACKEND))
-		return -EINVAL;
 	err = nla_parse_nested(tb, SLUICE_BE_A_MAX, nest, sluice_be_policy,
 			       extack);
 	if (err)
@@ -552,23 +571,80 @@ static int sl_parse_be(struct genl_info *info, struct nlattr **tb,
 	    NL_REQ_ATTR_CHECK(extack, nest, tb, SLUICE_BE_A_ADDR) ||
 	    NL_REQ_ATTR_CHECK(extack, nest, tb, SLUICE_BE_A_PORT))
 		return -EINVAL;
-	memset(k, 0, sizeof(*k));
-	err = sl_parse_family(tb[SLUICE_BE_A_FAMILY], &k->family, extack);
+	memset(r, 0, sizeof(*r));
+	r->nest = nest;
+	err = sl_parse_family(tb[SLUICE_BE_A_FAMILY], &r->family, extack);
 	if (err)
 		return err;
-	err = sl_parse_addr(tb[SLUICE_BE_A_ADDR], k->family, &k->addr, extack);
+	err = sl_parse_addr(tb[SLUICE_BE_A_ADDR], r->family, &r->addr, extack);
 	if (err)
 		return err;
-	k->port = htons(nla_get_u16(tb[SLUICE_BE_A_PORT]));
+	r->port = htons(nla_get_u16(tb[SLUICE_BE_A_PORT]));
+	r->weight = SL_WEIGHT_UNSET;
 	if (tb[SLUICE_BE_A_WEIGHT]) {
-		*weight = nla_get_u32(tb[SLUICE_BE_A_WEIGHT]);
-		if (*weight > SL_WEIGHT_MAX) {
+		r->weight = nla_get_u32(tb[SLUICE_BE_A_WEIGHT]);
+		if (r->weight > SL_WEIGHT_MAX) {
 			NL_SET_ERR_MSG_ATTR(extack, tb[SLUICE_BE_A_WEIGHT],
 					    "weight must be within 0..65535");
 			return -ERANGE;
 		}
 	}
 	return 0;
+}
+
+/*
+ * The backends of @info -- its SLUICE_A_BACKEND attributes, one or more
+ * (the policy checked each; info->attrs holds only the last) -- parsed
+ * into a new array sorted by key (kvfree() it), their number in @np. A
+ * key listed twice is refused.
+ */
+static struct sl_be_req *sl_parse_bes(struct genl_info *info, u32 *np)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	void *head = genlmsg_data(info->genlhdr);
+	int len = genlmsg_len(info->genlhdr);
+	struct sl_be_req *r;
+	struct nlattr *a;
+	u32 n = 0, i = 0;
+	int rem, err = 0;
+
+	if (GENL_REQ_ATTR_CHECK(info, SLUICE_A_BACKEND))
+		return ERR_PTR(-EINVAL);
+	nla_for_each_attr(a, head, len, rem) {
+		if (nla_type(a) != SLUICE_A_BACKEND)
+			continue;
+		if (++n > SL_BACKENDS_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "more backends in one request than a service can have (16384)");
+			return ERR_PTR(-E2BIG);
+		}
+	}
+	r = kvcalloc(n, sizeof(*r), SL_GFP_CONF);
+	if (!r) {
+		NL_SET_ERR_MSG(extack, "not enough memory for the request");
+		return ERR_PTR(-ENOMEM);
+	}
+	nla_for_each_attr(a, head, len, rem) {
+		if (nla_type(a) != SLUICE_A_BACKEND)
+			continue;
+		err = sl_parse_be_nest(a, &r[i++], extack);
+		if (err)
+			goto fail;
+	}
+	sort(r, n, sizeof(*r), sl_be_req_cmp, NULL);
+	for (i = 1; i < n; i++) {
+		if (!sl_be_req_cmp(&r[i - 1], &r[i])) {
+			NL_SET_ERR_MSG_ATTR(extack, r[i].nest,
+					    "the backend is listed twice");
+			err = -EINVAL;
+			goto fail;
+		}
+	}
+	*np = n;
+	return r;
+fail:
+	kvfree(r);
+	return ERR_PTR(err);
 }
 
 /* ---- services --------------------------------------------------------- */
@@ -694,8 +770,7 @@ int sl_nl_svc_set(struct sk_buff *skb, struct genl_info *info)
 	err = sl_parse_svc_opts(tb, &o, info->extack);
 	if (err)
 		goto out;
-	st = sl_svc_state_next(svc, &o, NULL, NULL, NULL, 0,
-			       info->extack);
+	st = sl_svc_state_next(svc, &o, SL_BE_NONE, NULL, 0, info->extack);
 	if (IS_ERR(st)) {
 		err = PTR_ERR(st);
 		goto out;
@@ -896,51 +971,108 @@ int sl_nl_svc_del(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- backends --------------------------------------------------------- */
 
-int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info)
+/*
+ * The service of a backend request, found under sn->lock, with @r[i].be
+ * set to its backend at each key (NULL if none). Every backend must be of
+ * the service's family, and new (@add) or existing (!@add).
+ */
+static int sl_be_reqs_resolve(struct sluice_net *sn, struct genl_info *info,
+			      const struct sl_key *sk, struct sl_be_req *r,
+			      u32 n, bool add, struct sl_service **svcp)
 {
-	struct sluice_net *sn = sluice_pernet(genl_info_net(info));
-	struct nlattr *stb[SLUICE_SVC_A_MAX + 1];
-	struct nlattr *btb[SLUICE_BE_A_MAX + 1];
-	struct sl_svc_state *st;
+	struct netlink_ext_ack *extack = info->extack;
 	struct sl_service *svc;
 	struct sl_backend *be;
-	struct sl_svc_opts o;
-	struct sl_key sk, bk;
-	u32 weight = 1;
+	struct sl_be_req *q;
+	u32 i;
+
+	lockdep_assert_held(&sn->lock);
+	svc = sl_svc_find(sn, sk);
+	if (!svc) {
+		NL_SET_ERR_MSG_ATTR(extack, info->attrs[SLUICE_A_SERVICE],
+				    "no such service");
+		return -ENOENT;
+	}
+	for (i = 0; i < n; i++) {
+		if (r[i].family != svc->family) {
+			NL_SET_ERR_MSG_ATTR(extack, r[i].nest,
+					    "the backend's family differs from the service's");
+			return -EAFNOSUPPORT;
+		}
+		r[i].be = NULL;
+	}
+	list_for_each_entry(be, &svc->backends, list) {
+		q = sl_be_req_find(r, n, be);
+		if (q)
+			q->be = be;
+	}
+	for (i = 0; i < n; i++) {
+		if (add && r[i].be) {
+			NL_SET_ERR_MSG_ATTR(extack, r[i].nest, "the backend exists");
+			return -EEXIST;
+		}
+		if (!add && !r[i].be) {
+			NL_SET_ERR_MSG_ATTR(extack, r[i].nest, "no such backend");
+			return -ENOENT;
+		}
+	}
+	*svcp = svc;
+	return 0;
+}
+
+/* A new backend of @svc as @r asks. */
+static struct sl_backend *sl_be_alloc(struct sl_service *svc,
+				      const struct sl_be_req *r)
+{
 	struct {
 		union nf_inet_addr addr;
 		__be16 port;
 	} __packed id;
+	struct sl_backend *be;
+
+	be = kzalloc(sizeof(*be), SL_GFP_CONF);
+	if (!be)
+		return NULL;
+	refcount_set(&be->ref, 1);
+	be->svc = svc;
+	be->addr = r->addr;
+	be->port = r->port;
+	be->weight = r->weight;
+	memset(&id, 0, sizeof(id));
+	id.addr = r->addr;
+	id.port = r->port;
+	be->id = sl_hash(&id, sizeof(id), 0);
+	/* the backend's reference on its service */
+	refcount_inc(&svc->ref);
+	return be;
+}
+
+int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sluice_net *sn = sluice_pernet(genl_info_net(info));
+	struct nlattr *stb[SLUICE_SVC_A_MAX + 1];
+	struct sl_backend *be, *tmp;
+	struct sl_svc_state *st;
+	struct sl_service *svc;
+	struct sl_be_req *r, *q;
+	struct sl_svc_opts o;
+	struct sl_key sk;
+	u32 n, i;
 	int err;
 
 	err = sl_parse_svc_key(info, stb, &sk);
 	if (err)
 		return err;
-	err = sl_parse_be(info, btb, &bk, &weight);
-	if (err)
-		return err;
+	r = sl_parse_bes(info, &n);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
 
 	mutex_lock(&sn->lock);
-	svc = sl_svc_find(sn, &sk);
-	if (!svc) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SLUICE_A_SERVICE],
-				    "no such service");
-		err = -ENOENT;
+	err = sl_be_reqs_resolve(sn, info, &sk, r, n, true, &svc);
+	if (err)
 		goto out;
-	}
-	if (bk.family != svc->family) {
-		NL_SET_ERR_MSG_ATTR(info->extack, btb[SLUICE_BE_A_FAMILY],
-				    "the backend's family differs from the service's");
-		err = -EAFNOSUPPORT;
-		goto out;
-	}
-	if (sl_be_find(svc, &bk)) {
-		NL_SET_ERR_MSG(info->extack, "the backend exists");
-		err = -EEXIST;
-		goto out;
-	}
-	if (svc->nbackends >= min_t(unsigned int, READ_ONCE(backends_max),
-				    SL_BACKENDS_MAX)) {
+	if (svc->nbackends + n > min_t(unsigned int, READ_ONCE(backends_max),
+				       SL_BACKENDS_MAX)) {
 		NL_SET_ERR_MSG(info->extack,
 			       "too many backends in this service (see the module parameter backends_max)");
 		err = -ENOSPC;
@@ -951,113 +1083,92 @@ int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info)
 	 * backend comes back, its load with it.
 	 */
 	sl_svc_prune_retired(svc);
-	be = sl_be_unretire(svc, &bk);
-	if (be) {
-		WRITE_ONCE(be->weight, weight);
-	} else {
-		be = kzalloc(sizeof(*be), SL_GFP_CONF);
-		if (!be) {
-			err = -ENOMEM;
-			goto out;
+	list_for_each_entry_safe(be, tmp, &svc->retired, list) {
+		q = sl_be_req_find(r, n, be);
+		if (q) {
+			list_del(&be->list);
+			q->be = be;
 		}
-		refcount_set(&be->ref, 1);
-		be->svc = svc;
-		be->addr = bk.addr;
-		be->port = bk.port;
-		be->weight = weight;
-		memset(&id, 0, sizeof(id));
-		id.addr = bk.addr;
-		id.port = bk.port;
-		be->id = sl_hash(&id, sizeof(id), 0);
-		/* the backend's reference on its service */
-		refcount_inc(&svc->ref);
+	}
+	for (i = 0; i < n; i++) {
+		if (r[i].weight == SL_WEIGHT_UNSET)
+			r[i].weight = 1;
+		if (r[i].be)
+			continue;
+		r[i].be = sl_be_alloc(svc, &r[i]);
+		if (!r[i].be) {
+			NL_SET_ERR_MSG(info->extack, "not enough memory for the backends");
+			err = -ENOMEM;
+			goto undo;
+		}
 	}
 
 	sl_svc_opts_get(svc, &o);
-	st = sl_svc_state_next(svc, &o, be, NULL, NULL, 0,
-			       info->extack);
+	st = sl_svc_state_next(svc, &o, SL_BE_ADD, r, n, info->extack);
 	if (IS_ERR(st)) {
 		err = PTR_ERR(st);
-		sl_be_park(svc, be);
-		goto out;
+		goto undo;
 	}
-	list_add_tail(&be->list, &svc->backends);
-	svc->nbackends++;
+	for (i = 0; i < n; i++) {
+		WRITE_ONCE(r[i].be->weight, r[i].weight);
+		list_add_tail(&r[i].be->list, &svc->backends);
+	}
+	svc->nbackends += n;
 	sl_svc_publish(svc, st);
 	sn->svc.gen++;
+	goto out;
+undo:
+	/* the new ones go, the ones taken back return to the retired list */
+	for (i = 0; i < n; i++)
+		if (r[i].be)
+			sl_be_park(svc, r[i].be);
 out:
 	mutex_unlock(&sn->lock);
+	kvfree(r);
 	return err;
-}
-
-/* Service and backend of a SET or DEL request. Must hold sn->lock. */
-static int sl_be_lookup(struct sluice_net *sn, struct genl_info *info,
-			const struct sl_key *sk, const struct sl_key *bk,
-			struct nlattr **btb, struct sl_service **svcp,
-			struct sl_backend **bep)
-{
-	struct sl_service *svc;
-
-	lockdep_assert_held(&sn->lock);
-	svc = sl_svc_find(sn, sk);
-	if (!svc) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SLUICE_A_SERVICE],
-				    "no such service");
-		return -ENOENT;
-	}
-	if (bk->family != svc->family) {
-		NL_SET_ERR_MSG_ATTR(info->extack, btb[SLUICE_BE_A_FAMILY],
-				    "the backend's family differs from the service's");
-		return -EAFNOSUPPORT;
-	}
-	*bep = sl_be_find(svc, bk);
-	if (!*bep) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SLUICE_A_BACKEND],
-				    "no such backend");
-		return -ENOENT;
-	}
-	*svcp = svc;
-	return 0;
 }
 
 int sl_nl_be_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sluice_net *sn = sluice_pernet(genl_info_net(info));
 	struct nlattr *stb[SLUICE_SVC_A_MAX + 1];
-	struct nlattr *btb[SLUICE_BE_A_MAX + 1];
 	struct sl_svc_state *st;
 	struct sl_service *svc;
-	struct sl_backend *be;
 	struct sl_svc_opts o;
-	struct sl_key sk, bk;
-	u32 weight = U32_MAX;
+	struct sl_be_req *r;
+	struct sl_key sk;
+	u32 n, i;
 	int err;
 
 	err = sl_parse_svc_key(info, stb, &sk);
 	if (err)
 		return err;
-	err = sl_parse_be(info, btb, &bk, &weight);
-	if (err)
-		return err;
+	r = sl_parse_bes(info, &n);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
 
 	mutex_lock(&sn->lock);
-	err = sl_be_lookup(sn, info, &sk, &bk, btb, &svc, &be);
+	err = sl_be_reqs_resolve(sn, info, &sk, r, n, false, &svc);
 	if (err)
 		goto out;
-	if (weight == U32_MAX)
+	for (i = 0; i < n && r[i].weight == SL_WEIGHT_UNSET; i++)
+		;
+	if (i == n)
 		goto out;	/* nothing to change */
 	sl_svc_opts_get(svc, &o);
-	st = sl_svc_state_next(svc, &o, NULL, NULL, be, weight,
-			       info->extack);
+	st = sl_svc_state_next(svc, &o, SL_BE_SET, r, n, info->extack);
 	if (IS_ERR(st)) {
 		err = PTR_ERR(st);
 		goto out;
 	}
-	WRITE_ONCE(be->weight, weight);
+	for (i = 0; i < n; i++)
+		if (r[i].weight != SL_WEIGHT_UNSET)
+			WRITE_ONCE(r[i].be->weight, r[i].weight);
 	sl_svc_publish(svc, st);
 	sn->svc.gen++;
 out:
 	mutex_unlock(&sn->lock);
+	kvfree(r);
 	return err;
 }
 
@@ -1065,50 +1176,53 @@ int sl_nl_be_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sluice_net *sn = sluice_pernet(genl_info_net(info));
 	struct nlattr *stb[SLUICE_SVC_A_MAX + 1];
-	struct nlattr *btb[SLUICE_BE_A_MAX + 1];
 	struct sl_svc_state *st;
 	struct sl_service *svc;
-	struct sl_backend *be;
 	struct sl_svc_opts o;
-	struct sl_key sk, bk;
-	u32 weight;
+	struct sl_be_req *r;
+	struct sl_key sk;
 	bool flush;
+	u32 n, i;
 	int err;
 
 	err = sl_parse_svc_key(info, stb, &sk);
 	if (err)
 		return err;
-	err = sl_parse_be(info, btb, &bk, &weight);
-	if (err)
-		return err;
+	r = sl_parse_bes(info, &n);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
 
 	mutex_lock(&sn->lock);
-	err = sl_be_lookup(sn, info, &sk, &bk, btb, &svc, &be);
+	err = sl_be_reqs_resolve(sn, info, &sk, r, n, false, &svc);
 	if (err)
 		goto out;
 	sl_svc_opts_get(svc, &o);
-	st = sl_svc_state_next(svc, &o, NULL, be, NULL, 0,
-			       info->extack);
+	st = sl_svc_state_next(svc, &o, SL_BE_DEL, r, n, info->extack);
 	if (IS_ERR(st)) {
 		err = PTR_ERR(st);
 		goto out;
 	}
-	list_del(&be->list);
-	svc->nbackends--;
+	for (i = 0; i < n; i++)
+		list_del(&r[i].be->list);
+	svc->nbackends -= n;
 	sl_svc_publish(svc, st);
 	sn->svc.gen++;
 	flush = svc->on_delete == SLUICE_ON_DELETE_FLUSH;
 	sl_svc_prune_retired(svc);
 	if (flush) {
-		/* No packet may still be assigning to it when it is flushed. */
+		/* No packet may still be assigning to them when they are
+		 * flushed. */
 		synchronize_rcu();
-		sl_be_retire(sn, be, true);
+		for (i = 0; i < n; i++)
+			sl_be_retire(sn, r[i].be, true);
 		sl_conns_flush(sn);
 	} else {
-		sl_be_park(svc, be);
+		for (i = 0; i < n; i++)
+			sl_be_park(svc, r[i].be);
 	}
 out:
 	mutex_unlock(&sn->lock);
+	kvfree(r);
 	return err;
 }
 

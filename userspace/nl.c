@@ -21,6 +21,8 @@
 struct talk_state {
 	int err;		/* 0, or -errno from the kernel */
 	int quiet;		/* sl_nl.quiet */
+	const struct sl_nl_part *parts;	/* sl_nl.parts */
+	size_t nparts;
 	bool done;
 	int (*cb)(struct nl_msg *msg, void *arg);
 	void *arg;
@@ -42,6 +44,8 @@ int sl_nl_open(struct sl_nl *nl)
 	int one = 1, err;
 
 	nl->quiet = 0;
+	nl->parts = NULL;
+	nl->nparts = 0;
 	nl->sk = nl_socket_alloc();
 	if (!nl->sk) {
 		sl_err("out of memory");
@@ -82,7 +86,13 @@ void sl_nl_close(struct sl_nl *nl)
 
 struct nl_msg *sl_nl_msg(struct sl_nl *nl, uint8_t cmd, int flags)
 {
-	struct nl_msg *msg = nlmsg_alloc();
+	return sl_nl_msg_sized(nl, cmd, flags, 0);
+}
+
+struct nl_msg *sl_nl_msg_sized(struct sl_nl *nl, uint8_t cmd, int flags,
+			       size_t size)
+{
+	struct nl_msg *msg = size ? nlmsg_alloc_size(size) : nlmsg_alloc();
 
 	if (!msg)
 		return NULL;
@@ -95,13 +105,17 @@ struct nl_msg *sl_nl_msg(struct sl_nl *nl, uint8_t cmd, int flags)
 	return msg;
 }
 
-/* The extended-ACK message that follows an error, if the kernel sent one. */
-static const char *extack_msg(struct nlmsgerr *e)
+/*
+ * The extended-ACK message that follows an error, if the kernel sent one,
+ * and the offset of the attribute it names in the request (0 if none).
+ */
+static const char *extack_msg(struct nlmsgerr *e, uint32_t *offs)
 {
 	struct nlmsghdr *hdr = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
 	size_t off;
 
+	*offs = 0;
 	if (!(hdr->nlmsg_flags & NLM_F_ACK_TLVS))
 		return NULL;
 	off = sizeof(*e);
@@ -113,6 +127,8 @@ static const char *extack_msg(struct nlmsgerr *e)
 		      (struct nlattr *)((char *)e + off),
 		      hdr->nlmsg_len - NLMSG_HDRLEN - off, NULL) < 0)
 		return NULL;
+	if (tb[NLMSGERR_ATTR_OFFS])
+		*offs = nla_get_u32(tb[NLMSGERR_ATTR_OFFS]);
 	if (!tb[NLMSGERR_ATTR_MSG])
 		return NULL;
 	return nla_get_string(tb[NLMSGERR_ATTR_MSG]);
@@ -131,26 +147,39 @@ static const char *errno_hint(int err)
 }
 
 /* Print the kernel's error @err, with its extended-ACK message @m if any,
- * unless the caller handles it (sl_nl.quiet). */
-static void report(const struct talk_state *st, int err, const char *m)
+ * prefixed with the name of the part of the request that holds the
+ * attribute at @offs, unless the caller handles it (sl_nl.quiet). */
+static void report(const struct talk_state *st, int err, const char *m,
+		   uint32_t offs)
 {
+	const char *part = "", *sep = "";
+	size_t i;
+
 	if (!err || err == st->quiet)
 		return;
+	for (i = 0; offs && i < st->nparts; i++) {
+		if (offs >= st->parts[i].start && offs < st->parts[i].end) {
+			part = st->parts[i].name;
+			sep = ": ";
+			break;
+		}
+	}
 	if (m && *m)
-		sl_err("%s", m);
+		sl_err("%s%s%s", part, sep, m);
 	else
-		sl_err("%s%s", strerror(-err), errno_hint(-err));
+		sl_err("%s%s%s%s", part, sep, strerror(-err), errno_hint(-err));
 }
 
 static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 {
 	struct talk_state *st = arg;
-	const char *m = extack_msg(e);
+	uint32_t offs;
+	const char *m = extack_msg(e, &offs);
 
 	(void)who;
 	st->err = e->error;
 	st->done = true;
-	report(st, e->error, m);
+	report(st, e->error, m, offs);
 	return NL_STOP;
 }
 
@@ -182,7 +211,7 @@ static int on_finish(struct nl_msg *msg, void *arg)
 				  (struct nlattr *)((char *)hdr + off),
 				  hdr->nlmsg_len - off, NULL);
 		report(st, err, tb[NLMSGERR_ATTR_MSG] ?
-				nla_get_string(tb[NLMSGERR_ATTR_MSG]) : NULL);
+				nla_get_string(tb[NLMSGERR_ATTR_MSG]) : NULL, 0);
 		st->err = err;
 	}
 	/* A dump whose objects changed under it: the caller retries. */
@@ -203,10 +232,31 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/*
+ * Make room in the socket's send buffer for a request of @len bytes (a
+ * long list of backends): netlink refuses a message larger than it.
+ * SO_SNDBUFFORCE passes net.core.wmem_max with CAP_NET_ADMIN, which a
+ * request that changes anything needs anyway.
+ */
+static void grow_sndbuf(struct sl_nl *nl, uint32_t len)
+{
+	int fd = nl_socket_get_fd(nl->sk), size = (int)len + 4096, cur;
+	socklen_t sl = sizeof(cur);
+
+	if (len > 1u << 30 ||
+	    (!getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &sl) && cur >= size + 32))
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
 int sl_nl_talk(struct sl_nl *nl, struct nl_msg *msg,
 	       int (*cb)(struct nl_msg *msg, void *arg), void *arg)
 {
-	struct talk_state st = { .cb = cb, .arg = arg, .quiet = nl->quiet };
+	struct talk_state st = {
+		.cb = cb, .arg = arg, .quiet = nl->quiet,
+		.parts = nl->parts, .nparts = nl->nparts,
+	};
 	struct nl_cb *c;
 	int err;
 
@@ -221,6 +271,7 @@ int sl_nl_talk(struct sl_nl *nl, struct nl_msg *msg,
 	nl_cb_set(c, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &st);
 	nl_cb_set(c, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &st);
 
+	grow_sndbuf(nl, nlmsg_hdr(msg)->nlmsg_len);
 	err = nl_send_auto(nl->sk, msg);
 	nlmsg_free(msg);
 	if (err < 0) {

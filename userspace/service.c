@@ -5,8 +5,8 @@
  *   sluice service add|set PROTO VIP:PORT [OPTIONS]
  *   sluice service del PROTO VIP:PORT
  *   sluice service show [PROTO VIP:PORT]
- *   sluice backend add|set PROTO VIP:PORT ADDR:PORT [weight W]
- *   sluice backend del PROTO VIP:PORT ADDR:PORT
+ *   sluice backend add|set PROTO VIP:PORT ADDR:PORT [weight W]...
+ *   sluice backend del PROTO VIP:PORT ADDR:PORT...
  *   sluice backend show PROTO VIP:PORT
  *   sluice show
  *
@@ -187,19 +187,25 @@ static int talk(struct sl_nl *nl, struct nl_msg *msg)
 	return err ? EXIT_ERR : EXIT_OK;
 }
 
-/* Open @nl and start a request for @cmd; NULL (message printed) if not. */
-static struct nl_msg *new_msg(struct sl_nl *nl, uint8_t cmd)
+/* Open @nl and start a request for @cmd, with room for @size bytes (0:
+ * the default); NULL (message printed) if not. */
+static struct nl_msg *new_msg_sized(struct sl_nl *nl, uint8_t cmd, size_t size)
 {
 	struct nl_msg *msg;
 
 	if (sl_nl_open(nl))
 		return NULL;
-	msg = sl_nl_msg(nl, cmd, 0);
+	msg = sl_nl_msg_sized(nl, cmd, 0, size);
 	if (!msg) {
 		sl_nl_close(nl);
 		sl_err("out of memory");
 	}
 	return msg;
+}
+
+static struct nl_msg *new_msg(struct sl_nl *nl, uint8_t cmd)
+{
+	return new_msg_sized(nl, cmd, 0);
 }
 
 /* ---- service add|set|del ---------------------------------------------- */
@@ -716,63 +722,153 @@ int cmd_service(int argc, char **argv)
 /* ---- backends --------------------------------------------------------- */
 
 static const char be_usage[] =
-	"Usage: sluice backend add PROTO VIP:PORT ADDR:PORT [weight W]\n"
-	"       sluice backend set PROTO VIP:PORT ADDR:PORT weight W\n"
-	"       sluice backend del PROTO VIP:PORT ADDR:PORT\n"
+	"Usage: sluice backend add PROTO VIP:PORT ADDR:PORT [weight W] [ADDR:PORT [weight W]]...\n"
+	"       sluice backend set PROTO VIP:PORT ADDR:PORT weight W [ADDR:PORT weight W]...\n"
+	"       sluice backend del PROTO VIP:PORT ADDR:PORT [ADDR:PORT]...\n"
 	"       sluice backend show PROTO VIP:PORT\n"
 	"\n"
 	"The backend's family is the service's. weight is 0..65535 (default 1);\n"
 	"0 drains the backend: no new connections, established ones go on.\n"
 	"A deleted backend's connections are flushed or kept as the service's\n"
-	"on-delete says.\n";
+	"on-delete says.\n"
+	"\n"
+	"Several backends in one command are one request: all of them are\n"
+	"changed, with one rebuild of the service's table, or none is.\n";
+
+/* One backend of a backend add|set|del command. */
+struct be_arg {
+	struct sl_addr addr;
+	uint32_t weight;
+	bool has_weight;
+};
+
+/* The backends after PROTO VIP:PORT, into a new array @*bp (free() it). */
+static int parse_be_args(int argc, char **argv, bool weight_ok,
+			 struct be_arg **bp, size_t *np)
+{
+	struct be_arg *b;
+	size_t n = 0;
+	int i;
+
+	if (argc < 3)
+		return sl_usage("backend: expected PROTO VIP:PORT ADDR:PORT");
+	b = calloc(argc - 2, sizeof(*b));
+	if (!b) {
+		sl_err("out of memory");
+		return EXIT_ERR;
+	}
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "weight")) {
+			if (!weight_ok || !n || b[n - 1].has_weight) {
+				free(b);
+				return sl_usage("backend: unexpected argument '%s'", argv[i]);
+			}
+			if (i + 1 >= argc) {
+				free(b);
+				return sl_usage("backend: 'weight' needs a value");
+			}
+			if (parse_u32("weight", argv[++i], &b[n - 1].weight)) {
+				free(b);
+				return EXIT_USAGE;
+			}
+			b[n - 1].has_weight = true;
+			continue;
+		}
+		if (parse_addr_port(argv[i], &b[n].addr)) {
+			free(b);
+			return EXIT_USAGE;
+		}
+		n++;
+	}
+	*bp = b;
+	*np = n;
+	return 0;
+}
+
+static int put_be(struct nl_msg *msg, int type, const struct be_arg *b)
+{
+	struct nlattr *nest = nla_nest_start(msg, type);
+
+	if (!nest || put_be_key(msg, &b->addr) ||
+	    (b->has_weight && nla_put_u32(msg, SLUICE_BE_A_WEIGHT, b->weight)))
+		return -1;
+	nla_nest_end(msg, nest);
+	return 0;
+}
 
 static int be_change(int argc, char **argv, uint8_t cmd, bool weight_ok)
 {
-	struct sl_addr vip, be;
+	char buf[INET6_ADDRSTRLEN + 8];
+	struct sl_nl_part *parts = NULL;
+	struct be_arg *b = NULL;
 	struct nlattr *nest;
 	struct nl_msg *msg;
+	struct sl_addr vip;
 	struct sl_nl nl;
-	uint32_t weight = 0;
-	bool has_weight = false;
 	uint8_t proto;
-	int err, i;
+	size_t n = 0, i;
+	int err;
 
 	if (sl_want_help(argc, argv, be_usage))
 		return EXIT_OK;
 	err = parse_svc_key(argc, argv, &proto, &vip);
 	if (err)
 		return err;
-	if (argc < 3)
-		return sl_usage("backend: expected PROTO VIP:PORT ADDR:PORT");
-	if (parse_addr_port(argv[2], &be))
-		return EXIT_USAGE;
-	for (i = 3; i < argc; i += 2) {
-		if (!weight_ok || strcmp(argv[i], "weight"))
-			return sl_usage("backend: unexpected argument '%s'", argv[i]);
-		if (i + 1 >= argc)
-			return sl_usage("backend: 'weight' needs a value");
-		if (parse_u32("weight", argv[i + 1], &weight))
-			return EXIT_USAGE;
-		has_weight = true;
-	}
-	msg = new_msg(&nl, cmd);
-	if (!msg)
+	err = parse_be_args(argc, argv, weight_ok, &b, &n);
+	if (err)
+		return err;
+	/* a backend takes at most 48 bytes: its nest, family, address,
+	 * port and weight */
+	msg = new_msg_sized(&nl, cmd, 4096 + n * 64);
+	if (!msg) {
+		free(b);
 		return EXIT_ERR;
+	}
 	nest = nla_nest_start(msg, SLUICE_A_SERVICE);
 	if (!nest || put_svc_key(msg, proto, &vip))
 		goto too_long;
 	nla_nest_end(msg, nest);
-	nest = nla_nest_start(msg, SLUICE_A_BACKEND);
-	if (!nest || put_be_key(msg, &be) ||
-	    (has_weight && nla_put_u32(msg, SLUICE_BE_A_WEIGHT, weight)))
-		goto too_long;
-	nla_nest_end(msg, nest);
-	return talk(&nl, msg);
+	if (n > 1) {
+		/* A module without lists would take only the last one. */
+		err = sl_nl_has_feature(&nl, "backend-lists");
+		if (err <= 0) {
+			if (!err)
+				sl_err("the loaded sluice module takes one backend per "
+				       "command (it lacks the feature backend-lists)");
+			goto fail;
+		}
+		/* An error the kernel pins on one of them names it. */
+		parts = calloc(n, sizeof(*parts));
+		if (!parts) {
+			sl_err("out of memory");
+			goto fail;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (parts)
+			parts[i].start = nlmsg_hdr(msg)->nlmsg_len;
+		if (put_be(msg, SLUICE_A_BACKEND, &b[i]))
+			goto too_long;
+		if (!parts)
+			continue;
+		parts[i].end = nlmsg_hdr(msg)->nlmsg_len;
+		snprintf(parts[i].name, sizeof(parts[i].name), "backend %s",
+			 fmt_addr(&b[i].addr, buf, sizeof(buf)));
+	}
+	nl.parts = parts;
+	nl.nparts = parts ? n : 0;
+	err = talk(&nl, msg);
+	free(parts);
+	free(b);
+	return err;
 
 too_long:
+	sl_err("message too long");
+fail:
 	nlmsg_free(msg);
 	sl_nl_close(&nl);
-	sl_err("message too long");
+	free(parts);
+	free(b);
 	return EXIT_ERR;
 }
 
@@ -828,9 +924,9 @@ static int cmd_be_show(int argc, char **argv)
 }
 
 static const struct sl_cmd be_cmds[] = {
-	{ "add", cmd_be_add, "PROTO VIP:PORT ADDR:PORT [weight W]", "add a backend to a service" },
-	{ "set", cmd_be_set, "PROTO VIP:PORT ADDR:PORT weight W", "change a backend's weight (0 drains it)" },
-	{ "del", cmd_be_del, "PROTO VIP:PORT ADDR:PORT", "delete a backend" },
+	{ "add", cmd_be_add, "PROTO VIP:PORT ADDR:PORT [weight W]...", "add backends to a service" },
+	{ "set", cmd_be_set, "PROTO VIP:PORT ADDR:PORT weight W...", "change backends' weights (0 drains)" },
+	{ "del", cmd_be_del, "PROTO VIP:PORT ADDR:PORT...", "delete backends" },
 	{ "show", cmd_be_show, "PROTO VIP:PORT", "list a service's backends and their counters" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -48,11 +48,21 @@ void sl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int sl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- netlink (nl.c) ---- */
+/* A named part of a request: bytes [start, end) of the message. */
+struct sl_nl_part {
+	uint32_t start, end;
+	char name[64];
+};
+
 struct sl_nl {
 	struct nl_sock *sk;
 	int family;
 	int quiet;	/* a -errno the caller handles: sl_nl_talk() does
 			 * not print it (0: print every error) */
+	/* Optional: an error the kernel pins on an attribute within one of
+	 * these parts is printed as "<name>: <message>". */
+	const struct sl_nl_part *parts;
+	size_t nparts;
 };
 
 /* Connect and resolve the family (loading the module if needed). Prints
@@ -61,6 +71,9 @@ int sl_nl_open(struct sl_nl *nl);
 void sl_nl_close(struct sl_nl *nl);
 /* A request for @cmd, with NLM_F_REQUEST|NLM_F_ACK|@flags. */
 struct nl_msg *sl_nl_msg(struct sl_nl *nl, uint8_t cmd, int flags);
+/* The same with room for @size bytes (0: libnl's default, a page). */
+struct nl_msg *sl_nl_msg_sized(struct sl_nl *nl, uint8_t cmd, int flags,
+			       size_t size);
 /*
  * Send @msg (consumed) and receive until the ack or the end of the dump,
  * calling @cb for every data message. On an error from the kernel prints
@@ -68,6 +81,9 @@ struct nl_msg *sl_nl_msg(struct sl_nl *nl, uint8_t cmd, int flags);
  */
 int sl_nl_talk(struct sl_nl *nl, struct nl_msg *msg,
 	       int (*cb)(struct nl_msg *msg, void *arg), void *arg);
+/* 1 if the module lists feature @name in its version reply, 0 if not,
+ * -errno (printed) if it could not be asked (version.c). */
+int sl_nl_has_feature(struct sl_nl *nl, const char *name);
 /* The attributes of a reply, parsed into @tb (SLUICE_A_MAX + 1 entries). */
 int sl_nl_parse(struct nl_msg *msg, struct nlattr **tb);
 

@@ -3,6 +3,7 @@
  * sluice CLI: `sluice version`, the CLI's and the module's versions and
  * the module's feature list.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "sluice.h"
@@ -36,11 +37,38 @@ static int version_cb(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/* The module's version and features, through @nl; -errno (printed). */
+static int get_version(struct sl_nl *nl, struct version_reply *r)
+{
+	struct nl_msg *msg = sl_nl_msg(nl, SLUICE_CMD_GET_VERSION, 0);
+
+	if (!msg) {
+		sl_err("out of memory");
+		return -ENOMEM;
+	}
+	memset(r, 0, sizeof(*r));
+	return sl_nl_talk(nl, msg, version_cb, r);
+}
+
+int sl_nl_has_feature(struct sl_nl *nl, const char *name)
+{
+	struct version_reply r;
+	char *save = NULL, *tok;
+	int err = get_version(nl, &r);
+
+	if (err)
+		return err;
+	for (tok = strtok_r(r.features, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save))
+		if (!strcmp(tok, name))
+			return 1;
+	return 0;
+}
+
 int cmd_version(int argc, char **argv)
 {
-	struct version_reply r = { "", "" };
+	struct version_reply r;
 	struct sl_nl nl;
-	struct nl_msg *msg;
 	int err;
 
 	if (sl_want_help(argc, argv,
@@ -51,13 +79,7 @@ int cmd_version(int argc, char **argv)
 		return sl_usage("version: unexpected argument '%s'", argv[0]);
 	if (sl_nl_open(&nl))
 		return EXIT_ERR;
-	msg = sl_nl_msg(&nl, SLUICE_CMD_GET_VERSION, 0);
-	if (!msg) {
-		sl_nl_close(&nl);
-		sl_err("out of memory");
-		return EXIT_ERR;
-	}
-	err = sl_nl_talk(&nl, msg, version_cb, &r);
+	err = get_version(&nl, &r);
 	sl_nl_close(&nl);
 	if (err)
 		return EXIT_ERR;

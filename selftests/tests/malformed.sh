@@ -48,5 +48,33 @@ log "dump-only DELETED refused: $out"
 out=$(sl-genl $CMD_GET_VERSION $A_SERVICE:bin:ffffffffffffffff) && fail "garbage nest accepted: $out"
 echo "$out" | grep -q "error" || fail "garbage nest: $out"
 
+# Several backends in one request (BACKEND_NEW): every SLUICE_A_BACKEND is
+# checked against the policy, and one bad one refuses them all.
+CMD_BACKEND_NEW=6
+SVC_KEY="$A_SERVICE:nest 1:u8:6 2:u16:2 3:bin:0a60000a $SVC_A_PORT:u16:80 end"
+BE1="$A_BACKEND:nest 1:u16:2 2:bin:0a010102 3:u16:8080 end"
+BE2="$A_BACKEND:nest 1:u16:2 2:bin:0a010103 3:u16:8080 end"
+netns_new lists
+m() { in_ns "$NS" "$@"; }
+m sluice service add tcp 10.96.0.10:80 || fail "service add"
+nbe() { m sluice show -j | jq '.services[0].backends_num'; }
+# shellcheck disable=SC2086
+out=$(m sl-genl $CMD_BACKEND_NEW $SVC_KEY $BE1 $A_BACKEND:nest 1:u16:2 2:bin:0a010103 3:u8:80 end) &&
+	fail "a u8 port in the second backend accepted: $out"
+echo "$out" | grep -q "error 22" || fail "a u8 port in the second backend: $out"
+# shellcheck disable=SC2086
+out=$(m sl-genl $CMD_BACKEND_NEW $SVC_KEY $BE1 $A_BACKEND:nest 1:u16:2 3:u16:80 end) &&
+	fail "a second backend without an address accepted: $out"
+echo "$out" | grep -q "error 22" || fail "a second backend without an address: $out"
+# shellcheck disable=SC2086
+out=$(m sl-genl $CMD_BACKEND_NEW $SVC_KEY $BE1 $BE2 $BE1) && fail "a backend given twice accepted: $out"
+echo "$out" | grep -q "error 22.*listed twice" || fail "a backend given twice: $out"
+expect_eq "backends after the malformed requests" "$(nbe)" 0
+# shellcheck disable=SC2086
+out=$(m sl-genl $CMD_BACKEND_NEW $SVC_KEY $BE1 $BE2) || fail "two backends refused: $out"
+expect_eq "backends after a request with two" "$(nbe)" 2
+m sluice service del tcp 10.96.0.10:80 || fail "service del"
+log "several backends in one request: malformed ones refused whole, a good one taken whole"
+
 # The module still answers.
 sluice version >/dev/null || fail "the module stopped answering"

@@ -112,12 +112,13 @@ expect_fail "no such service" h sluice service show tcp $VIP
 h sluice show | grep -q "^tcp $VIP .*(deleted, its connections kept)\$" ||
 	fail "show does not mark the deleted service: $(h sluice show)"
 # Created again while they live, it is the same service: they are its live
-# total, and each backend added again carries its own as its load.
+# total, and each backend added again (all three in one list) carries its
+# own as its load.
 h sluice service add tcp $VIP affinity tuple || fail "service add tcp again"
 expect_eq "live TCP connections of the service created again" "$(svc_jq tcp $VIP4 .stats.live)" 6
 expect_eq "deleted services once it is back" "$(svc_json | jq '.deleted_services | length')" 0
+h sluice backend add tcp $VIP "$(be4 1)" "$(be4 2)" "$(be4 3)" || fail "backend add of b1-b3 again"
 for i in 1 2 3; do
-	h sluice backend add tcp $VIP "$(be4 $i)" || fail "backend add $i again"
 	expect_eq "live count of b$i in the service created again" \
 		"$(svc_be_live tcp $VIP4 10.1.$i.2)" "$(backend_active $i)"
 done

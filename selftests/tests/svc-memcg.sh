@@ -39,6 +39,11 @@ SNAP=$(h sluice show -j)
 expect_fail "not enough memory for the service's scheduler table" \
 	hc sluice backend add tcp $VIP4:80 10.1.1.2:8080
 [ "$(h sluice show -j)" = "$SNAP" ] || fail "the refused request changed the configuration: $(h sluice show -j)"
+# A list of backends: their allocation succeeds, the table's does not,
+# and they all go again.
+expect_fail "not enough memory for the service's scheduler table" \
+	hc sluice backend add tcp $VIP4:80 10.1.1.2:8080 10.1.1.3:8080 10.1.1.4:8080
+[ "$(h sluice show -j)" = "$SNAP" ] || fail "the refused list changed the configuration: $(h sluice show -j)"
 grep -q '^max [1-9]' "$CG/memory.events" || fail "memory.max was never hit: $(cat "$CG/memory.events")"
 grep -q '^oom_kill 0$' "$CG/memory.events" || fail "the OOM killer ran: $(cat "$CG/memory.events")"
 

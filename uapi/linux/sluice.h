@@ -83,16 +83,26 @@
  *
  * SLUICE_CMD_BACKEND_NEW / _SET / _DEL (do)
  *   request:  SLUICE_A_SERVICE with the service key, and
- *             SLUICE_A_BACKEND      NLA_NESTED
+ *             SLUICE_A_BACKEND      NLA_NESTED, once or more
  *               SLUICE_BE_A_FAMILY  u16  must equal the service's family (required)
  *               SLUICE_BE_A_ADDR    binary 4 | 16 bytes (required)
  *               SLUICE_BE_A_PORT    u16  1..65535 (required)
  *               SLUICE_BE_A_WEIGHT  u32  0..65535; 0 = drain: no new
  *                                   connections, established ones go on.
- *                                   Default 1 (NEW), unchanged (SET).
+ *                                   Default 1 (NEW), unchanged (SET),
+ *                                   ignored (DEL).
+ *             Several SLUICE_A_BACKEND (up to 16384; modules with the
+ *             feature "backend-lists", older ones take only the last) are
+ *             one change: applied to all, with one rebuild of the
+ *             service's table, or to none. Their attributes follow one
+ *             another at the top level, so a request is not bounded by a
+ *             nest's 64 KB.
  *   errors:   -ENOENT unknown service or backend; -EEXIST duplicate;
- *             -EAFNOSUPPORT family differs from the service's; -ENOSPC too
- *             many backends in the service; -ERANGE weight out of range.
+ *             -EINVAL a backend listed twice; -EAFNOSUPPORT family
+ *             differs from the service's; -ENOSPC too many backends in
+ *             the service; -E2BIG more than 16384 in one request; -ERANGE
+ *             weight out of range. The extended ACK's offset points into
+ *             the backend at fault.
  *
  * SLUICE_CMD_BACKEND_GET (dump)
  *   request:  SLUICE_A_SERVICE with the service key (a deleted one whose

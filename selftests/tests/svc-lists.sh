@@ -1,0 +1,84 @@
+#!/bin/sh
+# Backends in lists: `sluice backend add|set|del` with several backends is
+# one request, applied whole or not at all. Connections reach every
+# backend of a list; a list with one bad entry (a backend that exists, or
+# does not, one listed twice, one of the other family, a weight out of
+# range, one past the capacity) is refused with the kernel's message naming
+# that backend, and leaves `sluice show -j` exactly as it was. 2,000
+# backends go in one request, and out in another.
+#
+#   client ---- host (sluice) ---- b1, b2, b3
+#
+# timeout: 150
+. /selftests/lib.sh
+ensure_module
+
+topo_start 3
+VIP=$VIP4:80
+P=/sys/module/sluice/parameters
+weights() { svc_jq tcp $VIP4 '[.backends[] | "\(.address)=\(.weight)"] | sort | join(",")'; }
+
+h sluice service add tcp $VIP affinity tuple || fail "service add"
+h sluice backend add tcp $VIP "$(be4 1)" weight 2 "$(be4 2)" "$(be4 3)" weight 3 ||
+	fail "backend add of a list"
+expect_eq "backends added by one list" "$(weights)" "10.1.1.2=2,10.1.2.2=1,10.1.3.2=3"
+c sl-client -n 60 --concurrent 10 --timeout 10 $VIP >"$SL_TMP/conns" 2>"$SL_TMP/conns.err" ||
+	fail "connections: $(cat "$SL_TMP/conns.err")"
+for i in 1 2 3; do
+	grep -q " b$i\$" "$SL_TMP/conns" || fail "no connection reached b$i: $(sort "$SL_TMP/conns" | uniq -c)"
+done
+log "one list of 3 backends: connections reach each ($(awk '{print $3}' "$SL_TMP/conns" | sort | uniq -c | tr '\n' ' '))"
+
+SNAP=$(h sluice show -j)
+# refused REGEX CMD...: refused with the message, nothing changed.
+refused() {
+	expect_fail "$@"
+	[ "$(h sluice show -j)" = "$SNAP" ] || fail "'$*' changed the configuration: $(h sluice show -j)"
+}
+refused "backend 10.1.2.2:8080: the backend exists" \
+	h sluice backend add tcp $VIP 10.1.9.2:8080 "$(be4 2)" 10.1.9.3:8080
+refused "backend 10.1.9.2:8080: the backend is listed twice" \
+	h sluice backend add tcp $VIP 10.1.9.2:8080 10.1.9.3:8080 10.1.9.2:8080
+refused "backend \[fd00:b:1::2\]:8080: the backend's family differs from the service's" \
+	h sluice backend add tcp $VIP 10.1.9.2:8080 "$(be6 1)"
+refused "backend 10.1.9.3:8080: weight must be within 0..65535" \
+	h sluice backend add tcp $VIP 10.1.9.2:8080 10.1.9.3:8080 weight 65536
+refused "backend 10.1.9.2:8080: no such backend" \
+	h sluice backend del tcp $VIP "$(be4 1)" 10.1.9.2:8080
+refused "backend 10.1.9.2:8080: no such backend" \
+	h sluice backend set tcp $VIP "$(be4 1)" weight 5 10.1.9.2:8080 weight 5
+refused "no such service" h sluice backend add tcp 10.96.0.99:80 10.1.9.2:8080 10.1.9.3:8080
+echo 4 >$P/backends_max
+cleanup_add "echo 16384 >$P/backends_max"
+refused "too many backends in this service" \
+	h sluice backend add tcp $VIP 10.1.9.2:8080 10.1.9.3:8080
+echo 16384 >$P/backends_max
+log "lists with one bad entry refused, nothing changed"
+
+# set and del take lists too.
+h sluice backend set tcp $VIP "$(be4 1)" weight 1 "$(be4 3)" weight 0 || fail "backend set of a list"
+expect_eq "weights set by one list" "$(weights)" "10.1.1.2=1,10.1.2.2=1,10.1.3.2=0"
+c sl-client -n 30 --concurrent 10 --timeout 10 $VIP >"$SL_TMP/conns2" 2>"$SL_TMP/conns.err" ||
+	fail "connections: $(cat "$SL_TMP/conns.err")"
+grep -q " b3\$" "$SL_TMP/conns2" && fail "a new connection reached b3, drained by the list"
+h sluice backend del tcp $VIP "$(be4 1)" "$(be4 3)" || fail "backend del of a list"
+expect_eq "backends left" "$(weights)" "10.1.2.2=1"
+
+# 2,000 backends (not running: the configuration only) in one request each way.
+LIST=$(awk 'BEGIN { for (i = 0; i < 2000; i++) printf "10.2.%d.%d:80 ", i / 200, i % 200 + 1 }')
+# shellcheck disable=SC2086
+h sluice backend add tcp $VIP $LIST || fail "backend add of 2,000"
+expect_eq "backends after adding 2,000" "$(svc_jq tcp $VIP4 .backends_num)" 2001
+expect_eq "backends listed" "$(svc_jq tcp $VIP4 '.backends | length')" 2001
+SNAP=$(h sluice show -j)
+# shellcheck disable=SC2086
+out=$(h sluice backend add tcp $VIP 10.3.0.1:80 $LIST 2>&1) &&
+	fail "a list of 2,001 with 2,000 existing backends was accepted"
+echo "$out" | grep -q "backend 10.2.0.1:80: the backend exists" ||
+	fail "a list of 2,001 with 2,000 existing backends: '$out'"
+[ "$(h sluice show -j)" = "$SNAP" ] || fail "a refused list of 2,001 changed the configuration"
+# shellcheck disable=SC2086
+h sluice backend del tcp $VIP $LIST || fail "backend del of 2,000"
+expect_eq "backends after deleting 2,000" "$(weights)" "10.1.2.2=1"
+log "2,000 backends added in one request and deleted in another"
+exit 0
