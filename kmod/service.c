@@ -251,7 +251,7 @@ static void sl_state_free_work(struct work_struct *work)
 		sl_table_free(st->table);
 	for (i = 0; i < st->n; i++)
 		sl_backend_put(st->be[i]);
-	kfree(st);
+	kvfree(st);
 }
 
 /* Free @st once no packet can see it any more. */
@@ -284,13 +284,13 @@ static struct sl_svc_state *sl_state_build(const struct sl_svc_opts *o,
 	struct sl_table *t = NULL;
 	u32 i;
 
-	st = kzalloc(struct_size(st, be, n), SL_GFP_CONF);
+	st = kvzalloc(struct_size(st, be, n), SL_GFP_CONF);
 	if (!st)
 		return ERR_PTR(-ENOMEM);
 	if (n) {
-		sb = kcalloc(n, sizeof(*sb), SL_GFP_CONF);
+		sb = kvcalloc(n, sizeof(*sb), SL_GFP_CONF);
 		if (!sb) {
-			kfree(st);
+			kvfree(st);
 			return ERR_PTR(-ENOMEM);
 		}
 		for (i = 0; i < n; i++) {
@@ -299,9 +299,9 @@ static struct sl_svc_state *sl_state_build(const struct sl_svc_opts *o,
 			sb[i].load = &be[i]->load;
 		}
 		t = sl_table_build(&p, sb, n);
-		kfree(sb);
+		kvfree(sb);
 		if (IS_ERR(t)) {
-			kfree(st);
+			kvfree(st);
 			return ERR_CAST(t);
 		}
 	}
@@ -328,6 +328,7 @@ struct sl_be_req {
 	u32 weight;		/* SL_WEIGHT_UNSET: the request gave none */
 	struct nlattr *nest;	/* its nest in the request, for messages */
 	struct sl_backend *be;	/* the backend at this key, once resolved */
+	bool fresh;		/* NEW: @be was allocated by this request */
 };
 
 /* Order of the keys of a request's backends (sort(), bsearch()). */
@@ -614,8 +615,8 @@ static struct sl_be_req *sl_parse_bes(struct genl_info *info, u32 *np)
 		if (nla_type(a) != SLUICE_A_BACKEND)
 			continue;
 		if (++n > SL_BACKENDS_MAX) {
-			NL_SET_ERR_MSG_ATTR(extack, a,
-					    "more backends in one request than a service can have (16384)");
+			NL_SET_ERR_MSG(extack,
+				       "more backends in one request than a service can have (16384)");
 			return ERR_PTR(-E2BIG);
 		}
 	}
@@ -1051,10 +1052,10 @@ int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sluice_net *sn = sluice_pernet(genl_info_net(info));
 	struct nlattr *stb[SLUICE_SVC_A_MAX + 1];
-	struct sl_backend *be, *tmp;
 	struct sl_svc_state *st;
 	struct sl_service *svc;
 	struct sl_be_req *r, *q;
+	struct sl_backend *be;
 	struct sl_svc_opts o;
 	struct sl_key sk;
 	u32 n, i;
@@ -1080,15 +1081,14 @@ int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info)
 	}
 	/*
 	 * Deleted with KEEP and still holding connections: the same
-	 * backend comes back, its load with it.
+	 * backend comes back, its load with it. It stays on the retired
+	 * list until nothing can fail any more.
 	 */
 	sl_svc_prune_retired(svc);
-	list_for_each_entry_safe(be, tmp, &svc->retired, list) {
+	list_for_each_entry(be, &svc->retired, list) {
 		q = sl_be_req_find(r, n, be);
-		if (q) {
-			list_del(&be->list);
+		if (q)
 			q->be = be;
-		}
 	}
 	for (i = 0; i < n; i++) {
 		if (r[i].weight == SL_WEIGHT_UNSET)
@@ -1101,6 +1101,7 @@ int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info)
 			err = -ENOMEM;
 			goto undo;
 		}
+		r[i].fresh = true;
 	}
 
 	sl_svc_opts_get(svc, &o);
@@ -1111,6 +1112,8 @@ int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info)
 	}
 	for (i = 0; i < n; i++) {
 		WRITE_ONCE(r[i].be->weight, r[i].weight);
+		if (!r[i].fresh)
+			list_del(&r[i].be->list);	/* off the retired list */
 		list_add_tail(&r[i].be->list, &svc->backends);
 	}
 	svc->nbackends += n;
@@ -1118,10 +1121,10 @@ int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info)
 	sn->svc.gen++;
 	goto out;
 undo:
-	/* the new ones go, the ones taken back return to the retired list */
+	/* the new ones go; the retired ones never left their list */
 	for (i = 0; i < n; i++)
-		if (r[i].be)
-			sl_be_park(svc, r[i].be);
+		if (r[i].fresh)
+			sl_backend_put(r[i].be);
 out:
 	mutex_unlock(&sn->lock);
 	kvfree(r);

@@ -235,19 +235,29 @@ static int on_valid(struct nl_msg *msg, void *arg)
 /*
  * Make room in the socket's send buffer for a request of @len bytes (a
  * long list of backends): netlink refuses a message larger than it.
- * SO_SNDBUFFORCE passes net.core.wmem_max with CAP_NET_ADMIN, which a
- * request that changes anything needs anyway.
+ * SO_SNDBUFFORCE passes net.core.wmem_max, but only with CAP_NET_ADMIN in
+ * the initial user namespace; else SO_SNDBUF, capped by wmem_max. 0, or
+ * -EMSGSIZE (printed) if the request still does not fit.
  */
-static void grow_sndbuf(struct sl_nl *nl, uint32_t len)
+static int grow_sndbuf(struct sl_nl *nl, uint32_t len)
 {
-	int fd = nl_socket_get_fd(nl->sk), size = (int)len + 4096, cur;
+	int fd = nl_socket_get_fd(nl->sk), size, cur;
 	socklen_t sl = sizeof(cur);
 
-	if (len > 1u << 30 ||
-	    (!getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &sl) && cur >= size + 32))
-		return;
+	/* the kernel doubles what it is given; a message needs len + 32 */
+	if (!getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &sl) &&
+	    (int64_t)cur >= (int64_t)len + 32)
+		return 0;
+	size = len > (1u << 29) ? 1 << 29 : (int)len + 4096;
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)))
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	sl = sizeof(cur);
+	if (!getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &sl) &&
+	    (int64_t)cur >= (int64_t)len + 32)
+		return 0;
+	sl_err("the request takes %u bytes, more than this socket may send "
+	       "(%d; raise net.core.wmem_max, or split it)", len, cur - 32);
+	return -EMSGSIZE;
 }
 
 int sl_nl_talk(struct sl_nl *nl, struct nl_msg *msg,
@@ -271,7 +281,12 @@ int sl_nl_talk(struct sl_nl *nl, struct nl_msg *msg,
 	nl_cb_set(c, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &st);
 	nl_cb_set(c, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &st);
 
-	grow_sndbuf(nl, nlmsg_hdr(msg)->nlmsg_len);
+	err = grow_sndbuf(nl, nlmsg_hdr(msg)->nlmsg_len);
+	if (err) {
+		nlmsg_free(msg);
+		nl_cb_put(c);
+		return err;
+	}
 	err = nl_send_auto(nl->sk, msg);
 	nlmsg_free(msg);
 	if (err < 0) {

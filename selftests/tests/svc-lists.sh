@@ -4,8 +4,8 @@
 # backend of a list; a list with one bad entry (a backend that exists, or
 # does not, one listed twice, one of the other family, a weight out of
 # range, one past the capacity) is refused with the kernel's message naming
-# that backend, and leaves `sluice show -j` exactly as it was. 2,000
-# backends go in one request, and out in another.
+# that backend, and leaves `sluice show -j` exactly as it was. 6,000
+# backends go in one request, and out in another; 16,385 are refused.
 #
 #   client ---- host (sluice) ---- b1, b2, b3
 #
@@ -29,6 +29,9 @@ for i in 1 2 3; do
 done
 log "one list of 3 backends: connections reach each ($(awk '{print $3}' "$SL_TMP/conns" | sort | uniq -c | tr '\n' ' '))"
 
+# Counters settle (the connections' release) before the snapshot.
+idle() { [ "$(svc_jq tcp $VIP4 .stats.live)" = 0 ]; }
+wait_for 10 idle || fail "connections still live: $(svc_jq tcp $VIP4 .stats.live)"
 SNAP=$(h sluice show -j)
 # refused REGEX CMD...: refused with the message, nothing changed.
 refused() {
@@ -64,21 +67,30 @@ grep -q " b3\$" "$SL_TMP/conns2" && fail "a new connection reached b3, drained b
 h sluice backend del tcp $VIP "$(be4 1)" "$(be4 3)" || fail "backend del of a list"
 expect_eq "backends left" "$(weights)" "10.1.2.2=1"
 
-# 2,000 backends (not running: the configuration only) in one request each way.
-LIST=$(awk 'BEGIN { for (i = 0; i < 2000; i++) printf "10.2.%d.%d:80 ", i / 200, i % 200 + 1 }')
+# 6,000 backends (not running: the configuration only) in one request
+# each way, a request past the default socket buffer; more than 16,384 in
+# one request are refused whole.
+wait_for 10 idle || fail "connections still live: $(svc_jq tcp $VIP4 .stats.live)"
+LIST=$(awk 'BEGIN { for (i = 0; i < 6000; i++) printf "10.2.%d.%d:80 ", i / 200, i % 200 + 1 }')
 # shellcheck disable=SC2086
-h sluice backend add tcp $VIP $LIST || fail "backend add of 2,000"
-expect_eq "backends after adding 2,000" "$(svc_jq tcp $VIP4 .backends_num)" 2001
-expect_eq "backends listed" "$(svc_jq tcp $VIP4 '.backends | length')" 2001
+h sluice backend add tcp $VIP $LIST || fail "backend add of 6,000"
+expect_eq "backends after adding 6,000" "$(svc_jq tcp $VIP4 .backends_num)" 6001
+expect_eq "backends listed" "$(svc_jq tcp $VIP4 '.backends | length')" 6001
 SNAP=$(h sluice show -j)
 # shellcheck disable=SC2086
 out=$(h sluice backend add tcp $VIP 10.3.0.1:80 $LIST 2>&1) &&
-	fail "a list of 2,001 with 2,000 existing backends was accepted"
+	fail "a list of 6,001 with 6,000 existing backends was accepted"
 echo "$out" | grep -q "backend 10.2.0.1:80: the backend exists" ||
-	fail "a list of 2,001 with 2,000 existing backends: '$out'"
-[ "$(h sluice show -j)" = "$SNAP" ] || fail "a refused list of 2,001 changed the configuration"
+	fail "a list of 6,001 with 6,000 existing backends: '$out'"
+[ "$(h sluice show -j)" = "$SNAP" ] || fail "a refused list of 6,001 changed the configuration"
+BIG=$(awk 'BEGIN { for (i = 0; i < 16385; i++) printf "10.4.%d.%d:80 ", i / 200, i % 200 + 1 }')
 # shellcheck disable=SC2086
-h sluice backend del tcp $VIP $LIST || fail "backend del of 2,000"
-expect_eq "backends after deleting 2,000" "$(weights)" "10.1.2.2=1"
-log "2,000 backends added in one request and deleted in another"
+out=$(h sluice backend add tcp $VIP $BIG 2>&1) && fail "a list of 16,385 was accepted"
+echo "$out" | grep -q "more backends in one request than a service can have (16384)" ||
+	fail "a list of 16,385: '$out'"
+[ "$(h sluice show -j)" = "$SNAP" ] || fail "a refused list of 16,385 changed the configuration"
+# shellcheck disable=SC2086
+h sluice backend del tcp $VIP $LIST || fail "backend del of 6,000"
+expect_eq "backends after deleting 6,000" "$(weights)" "10.1.2.2=1"
+log "6,000 backends added in one request and deleted in another; 16,385 refused"
 exit 0

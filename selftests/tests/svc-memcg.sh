@@ -49,3 +49,36 @@ grep -q '^oom_kill 0$' "$CG/memory.events" || fail "the OOM killer ran: $(cat "$
 
 h sluice backend add tcp $VIP4:80 10.1.1.2:8080 || fail "the same request from the root cgroup failed"
 [ "$(svc_jq tcp $VIP4 '.backends | length')" = 1 ] || fail "backend not added: $(h sluice show -j)"
+
+# A list that takes back a backend deleted with keep, whose connections
+# live, and adds a new one, refused for memory: the deleted one stays
+# deleted with its connections (show -j unchanged), and the same list from
+# a cgroup with room brings it back with them as its load. A server on
+# the host itself serves them (10.1.1.9 on lo, the VIP routed to a dummy).
+ip -n "$NS_H" link set lo up
+ip -n "$NS_H" addr add 10.1.1.9/32 dev lo
+ip -n "$NS_H" link add vip0 type dummy
+ip -n "$NS_H" link set vip0 up
+ip -n "$NS_H" route add 10.96.0.0/16 dev vip0
+h sl-server --id local --tcp 10.1.1.9:8080 --pid-file "$SL_TMP/local.pid" >"$SL_TMP/local.log" 2>&1 &
+cleanup_add "kill $! 2>/dev/null"
+wait_for 10 test -s "$SL_TMP/local.pid" || fail "the local server did not start: $(cat "$SL_TMP/local.log")"
+h sluice backend del tcp $VIP4:80 10.1.1.2:8080 || fail "backend del"
+h sluice backend add tcp $VIP4:80 10.1.1.9:8080 || fail "backend add of the local server"
+h sl-client -n 2 --concurrent 2 --timeout 10 --hold-until-file "$SL_TMP/release" \
+	--ready-file "$SL_TMP/ready" $VIP4:80 >"$SL_TMP/held" 2>"$SL_TMP/held.err" &
+HELD=$!
+cleanup_add "kill $HELD 2>/dev/null"
+wait_for 30 test -e "$SL_TMP/ready" || fail "held connections not ready: $(cat "$SL_TMP/held.err")"
+h sluice backend del tcp $VIP4:80 10.1.1.9:8080 || fail "backend del (keep) of the local server"
+expect_eq "live connections of the deleted backend" "$(svc_be_live_deleted tcp $VIP4 10.1.1.9)" 2
+SNAP=$(h sluice show -j)
+expect_fail "not enough memory for the service's scheduler table" \
+	hc sluice backend add tcp $VIP4:80 10.1.1.9:8080 10.1.1.10:8080
+[ "$(h sluice show -j)" = "$SNAP" ] || fail "the refused list changed the configuration: $(h sluice show -j)"
+h sluice backend add tcp $VIP4:80 10.1.1.9:8080 10.1.1.10:8080 || fail "the list from the root cgroup failed"
+expect_eq "live connections of the backend taken back" "$(svc_be_live tcp $VIP4 10.1.1.9)" 2
+expect_eq "deleted backends once it is back" "$(svc_jq tcp $VIP4 '.deleted_backends | length')" 0
+touch "$SL_TMP/release"
+wait $HELD || fail "held connections failed: $(cat "$SL_TMP/held.err")"
+log "a list refused for memory left the deleted backend and its 2 connections as they were"
