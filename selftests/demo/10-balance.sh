@@ -8,8 +8,6 @@ ensure_module >/dev/null
 topo_setup 3 >/dev/null
 topo_client_addrs 40 >/dev/null
 for i in 1 2 3; do backend_start $i; done
-h() { in_ns "$NS_H" "$@"; }
-c() { in_ns "$NS_C" "$@"; }
 say() { echo; echo "--- $*"; }
 run() { echo "host# $*"; h "$@"; }
 VIP=10.96.0.10:80
@@ -33,9 +31,9 @@ caps() {
 
 echo
 echo "=== balancing with bounded loads ==="
-say "a service: TCP $VIP, CHBL, c = 1.25, affinity on the client address; three backends"
+say "a service: TCP $VIP, CHBL, c = 1.25, affinity on the client address; three backends, in one request"
 run sluice service add tcp $VIP balance 1.25 affinity src
-for i in 1 2 3; do run sluice backend add tcp $VIP "$(be4 $i)"; done
+run sluice backend add tcp $VIP "$(be4 1)" "$(be4 2)" "$(be4 3)"
 
 say "40 clients (10.0.2.1-40) open 3 long-lived connections each"
 open spread 120 --src "$(seq 1 40 | sed 's/^/10.0.2./' | tr '\n' ',' | sed 's/,$//')"
