@@ -85,6 +85,7 @@ static const char *const sluice_features[] = {
 	"maglev",
 	"ingress",
 	"backend-lists",
+	"backend-replace",
 };
 
 /* Start a reply (or an event, with @info NULL) carrying @cmd. */
@@ -193,6 +194,11 @@ static const struct genl_ops sluice_genl_ops[] = {
 	{
 		.cmd	= SLUICE_CMD_BACKEND_DEL,
 		.doit	= sl_nl_be_del,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= SLUICE_CMD_BACKEND_REPLACE,
+		.doit	= sl_nl_be_replace,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{

@@ -328,7 +328,8 @@ struct sl_be_req {
 	u32 weight;		/* SL_WEIGHT_UNSET: the request gave none */
 	struct nlattr *nest;	/* its nest in the request, for messages */
 	struct sl_backend *be;	/* the backend at this key, once resolved */
-	bool fresh;		/* NEW: @be was allocated by this request */
+	bool fresh;		/* @be was allocated by this request */
+	bool retired;		/* @be is taken back from the retired list */
 };
 
 /* Order of the keys of a request's backends (sort(), bsearch()). */
@@ -364,12 +365,13 @@ enum sl_be_op {
 	SL_BE_ADD,	/* appended, with their weights */
 	SL_BE_SET,	/* their weights, where given, replace the current */
 	SL_BE_DEL,	/* left out */
+	SL_BE_REPLACE,	/* they, with their weights, and no other */
 };
 
 /*
  * Build the state of @svc as it will be after a change: @op applied to
- * the backends @r[0..n) (sorted; for SL_BE_ADD, each with its backend in
- * .be and its weight). Must hold sn->lock. Out of memory (the requester's
+ * the backends @r[0..n) (sorted; for SL_BE_ADD and SL_BE_REPLACE, each
+ * with its backend in .be and its weight). Must hold sn->lock. Out of memory (the requester's
  * cgroup's, SL_GFP_CONF), it says so in @extack.
  */
 static struct sl_svc_state *sl_svc_state_next(struct sl_service *svc,
@@ -378,7 +380,7 @@ static struct sl_svc_state *sl_svc_state_next(struct sl_service *svc,
 					      struct sl_be_req *r, u32 n,
 					      struct netlink_ext_ack *extack)
 {
-	u32 cap = svc->nbackends + (op == SL_BE_ADD ? n : 0) + 1;
+	u32 cap = svc->nbackends + n + 1;
 	struct sl_svc_state *st;
 	struct sl_backend **arr, *be;
 	struct sl_be_req *q;
@@ -392,6 +394,8 @@ static struct sl_svc_state *sl_svc_state_next(struct sl_service *svc,
 		goto out;
 	}
 	list_for_each_entry(be, &svc->backends, list) {
+		if (op == SL_BE_REPLACE)
+			break;
 		q = op == SL_BE_SET || op == SL_BE_DEL ?
 		    sl_be_req_find(r, n, be) : NULL;
 		if (q && op == SL_BE_DEL)
@@ -400,7 +404,7 @@ static struct sl_svc_state *sl_svc_state_next(struct sl_service *svc,
 		w[k++] = q && q->weight != SL_WEIGHT_UNSET ? q->weight :
 							     be->weight;
 	}
-	for (i = 0; op == SL_BE_ADD && i < n; i++) {
+	for (i = 0; (op == SL_BE_ADD || op == SL_BE_REPLACE) && i < n; i++) {
 		arr[k] = r[i].be;
 		w[k++] = r[i].weight;
 	}
@@ -975,11 +979,12 @@ int sl_nl_svc_del(struct sk_buff *skb, struct genl_info *info)
 /*
  * The service of a backend request, found under sn->lock, with @r[i].be
  * set to its backend at each key (NULL if none). Every backend must be of
- * the service's family, and new (@add) or existing (!@add).
+ * the service's family, and for @op new (SL_BE_ADD), existing (SL_BE_SET,
+ * SL_BE_DEL) or either (SL_BE_REPLACE).
  */
 static int sl_be_reqs_resolve(struct sluice_net *sn, struct genl_info *info,
 			      const struct sl_key *sk, struct sl_be_req *r,
-			      u32 n, bool add, struct sl_service **svcp)
+			      u32 n, enum sl_be_op op, struct sl_service **svcp)
 {
 	struct netlink_ext_ack *extack = info->extack;
 	struct sl_service *svc;
@@ -1007,12 +1012,12 @@ static int sl_be_reqs_resolve(struct sluice_net *sn, struct genl_info *info,
 		if (q)
 			q->be = be;
 	}
-	for (i = 0; i < n; i++) {
-		if (add && r[i].be) {
+	for (i = 0; i < n && op != SL_BE_REPLACE; i++) {
+		if (op == SL_BE_ADD && r[i].be) {
 			NL_SET_ERR_MSG_ATTR(extack, r[i].nest, "the backend exists");
 			return -EEXIST;
 		}
-		if (!add && !r[i].be) {
+		if (op != SL_BE_ADD && !r[i].be) {
 			NL_SET_ERR_MSG_ATTR(extack, r[i].nest, "no such backend");
 			return -ENOENT;
 		}
@@ -1048,16 +1053,51 @@ static struct sl_backend *sl_be_alloc(struct sl_service *svc,
 	return be;
 }
 
-int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info)
+/*
+ * Take out of service the backends on @gone, off @svc's list and out of
+ * its published state already: flushed or parked as its on-delete says.
+ * Must hold sn->lock.
+ */
+static void sl_be_dispose(struct sluice_net *sn, struct sl_service *svc,
+			  struct list_head *gone)
+{
+	bool flush = svc->on_delete == SLUICE_ON_DELETE_FLUSH;
+	struct sl_backend *be, *tmp;
+
+	lockdep_assert_held(&sn->lock);
+	if (list_empty(gone))
+		return;
+	sl_svc_prune_retired(svc);
+	/* No packet may still be assigning to them when they are flushed. */
+	if (flush)
+		synchronize_rcu();
+	list_for_each_entry_safe(be, tmp, gone, list) {
+		list_del(&be->list);
+		if (flush)
+			sl_be_retire(sn, be, true);
+		else
+			sl_be_park(svc, be);
+	}
+	if (flush)
+		sl_conns_flush(sn);
+}
+
+/*
+ * BACKEND_NEW (@op SL_BE_ADD): the backends of the request join the
+ * service. BACKEND_REPLACE (SL_BE_REPLACE): they become its backends,
+ * with their weights (default 1); the others go as BACKEND_DEL's do.
+ */
+static int sl_be_add(struct genl_info *info, enum sl_be_op op)
 {
 	struct sluice_net *sn = sluice_pernet(genl_info_net(info));
 	struct nlattr *stb[SLUICE_SVC_A_MAX + 1];
+	struct sl_backend *be, *tmp;
 	struct sl_svc_state *st;
 	struct sl_service *svc;
 	struct sl_be_req *r, *q;
-	struct sl_backend *be;
 	struct sl_svc_opts o;
 	struct sl_key sk;
+	LIST_HEAD(gone);
 	u32 n, i;
 	int err;
 
@@ -1069,11 +1109,11 @@ int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info)
 		return PTR_ERR(r);
 
 	mutex_lock(&sn->lock);
-	err = sl_be_reqs_resolve(sn, info, &sk, r, n, true, &svc);
+	err = sl_be_reqs_resolve(sn, info, &sk, r, n, op, &svc);
 	if (err)
 		goto out;
-	if (svc->nbackends + n > min_t(unsigned int, READ_ONCE(backends_max),
-				       SL_BACKENDS_MAX)) {
+	if ((op == SL_BE_ADD ? svc->nbackends + n : n) >
+	    min_t(unsigned int, READ_ONCE(backends_max), SL_BACKENDS_MAX)) {
 		NL_SET_ERR_MSG(info->extack,
 			       "too many backends in this service (see the module parameter backends_max)");
 		err = -ENOSPC;
@@ -1087,8 +1127,10 @@ int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info)
 	sl_svc_prune_retired(svc);
 	list_for_each_entry(be, &svc->retired, list) {
 		q = sl_be_req_find(r, n, be);
-		if (q)
+		if (q && !q->be) {
 			q->be = be;
+			q->retired = true;
+		}
 	}
 	for (i = 0; i < n; i++) {
 		if (r[i].weight == SL_WEIGHT_UNSET)
@@ -1105,20 +1147,27 @@ int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info)
 	}
 
 	sl_svc_opts_get(svc, &o);
-	st = sl_svc_state_next(svc, &o, SL_BE_ADD, r, n, info->extack);
+	st = sl_svc_state_next(svc, &o, op, r, n, info->extack);
 	if (IS_ERR(st)) {
 		err = PTR_ERR(st);
 		goto undo;
 	}
+	if (op == SL_BE_REPLACE) {
+		list_for_each_entry_safe(be, tmp, &svc->backends, list)
+			if (!sl_be_req_find(r, n, be))
+				list_move_tail(&be->list, &gone);
+	}
 	for (i = 0; i < n; i++) {
 		WRITE_ONCE(r[i].be->weight, r[i].weight);
-		if (!r[i].fresh)
-			list_del(&r[i].be->list);	/* off the retired list */
-		list_add_tail(&r[i].be->list, &svc->backends);
+		if (r[i].retired)
+			list_del(&r[i].be->list);
+		if (r[i].retired || r[i].fresh)
+			list_add_tail(&r[i].be->list, &svc->backends);
 	}
-	svc->nbackends += n;
+	svc->nbackends = st->n;
 	sl_svc_publish(svc, st);
 	sn->svc.gen++;
+	sl_be_dispose(sn, svc, &gone);
 	goto out;
 undo:
 	/* the new ones go; the retired ones never left their list */
@@ -1129,6 +1178,16 @@ out:
 	mutex_unlock(&sn->lock);
 	kvfree(r);
 	return err;
+}
+
+int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info)
+{
+	return sl_be_add(info, SL_BE_ADD);
+}
+
+int sl_nl_be_replace(struct sk_buff *skb, struct genl_info *info)
+{
+	return sl_be_add(info, SL_BE_REPLACE);
 }
 
 int sl_nl_be_set(struct sk_buff *skb, struct genl_info *info)
@@ -1151,7 +1210,7 @@ int sl_nl_be_set(struct sk_buff *skb, struct genl_info *info)
 		return PTR_ERR(r);
 
 	mutex_lock(&sn->lock);
-	err = sl_be_reqs_resolve(sn, info, &sk, r, n, false, &svc);
+	err = sl_be_reqs_resolve(sn, info, &sk, r, n, SL_BE_SET, &svc);
 	if (err)
 		goto out;
 	for (i = 0; i < n && r[i].weight == SL_WEIGHT_UNSET; i++)
@@ -1184,7 +1243,7 @@ int sl_nl_be_del(struct sk_buff *skb, struct genl_info *info)
 	struct sl_svc_opts o;
 	struct sl_be_req *r;
 	struct sl_key sk;
-	bool flush;
+	LIST_HEAD(gone);
 	u32 n, i;
 	int err;
 
@@ -1196,7 +1255,7 @@ int sl_nl_be_del(struct sk_buff *skb, struct genl_info *info)
 		return PTR_ERR(r);
 
 	mutex_lock(&sn->lock);
-	err = sl_be_reqs_resolve(sn, info, &sk, r, n, false, &svc);
+	err = sl_be_reqs_resolve(sn, info, &sk, r, n, SL_BE_DEL, &svc);
 	if (err)
 		goto out;
 	sl_svc_opts_get(svc, &o);
@@ -1206,23 +1265,11 @@ int sl_nl_be_del(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	for (i = 0; i < n; i++)
-		list_del(&r[i].be->list);
+		list_move_tail(&r[i].be->list, &gone);
 	svc->nbackends -= n;
 	sl_svc_publish(svc, st);
 	sn->svc.gen++;
-	flush = svc->on_delete == SLUICE_ON_DELETE_FLUSH;
-	sl_svc_prune_retired(svc);
-	if (flush) {
-		/* No packet may still be assigning to them when they are
-		 * flushed. */
-		synchronize_rcu();
-		for (i = 0; i < n; i++)
-			sl_be_retire(sn, r[i].be, true);
-		sl_conns_flush(sn);
-	} else {
-		for (i = 0; i < n; i++)
-			sl_be_park(svc, r[i].be);
-	}
+	sl_be_dispose(sn, svc, &gone);
 out:
 	mutex_unlock(&sn->lock);
 	kvfree(r);

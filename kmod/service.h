@@ -195,6 +195,7 @@ int sl_nl_svc_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info);
 int sl_nl_be_set(struct sk_buff *skb, struct genl_info *info);
 int sl_nl_be_del(struct sk_buff *skb, struct genl_info *info);
+int sl_nl_be_replace(struct sk_buff *skb, struct genl_info *info);
 int sl_nl_be_dump(struct sk_buff *skb, struct netlink_callback *cb);
 
 void sl_hooks_put_unused(struct sluice_net *sn);

@@ -7,6 +7,7 @@
  *   sluice service show [PROTO VIP:PORT]
  *   sluice backend add|set PROTO VIP:PORT ADDR:PORT [weight W]...
  *   sluice backend del PROTO VIP:PORT ADDR:PORT...
+ *   sluice backend replace PROTO VIP:PORT ADDR:PORT [weight W]...
  *   sluice backend show PROTO VIP:PORT
  *   sluice show
  *
@@ -725,6 +726,7 @@ static const char be_usage[] =
 	"Usage: sluice backend add PROTO VIP:PORT ADDR:PORT [weight W] [ADDR:PORT [weight W]]...\n"
 	"       sluice backend set PROTO VIP:PORT ADDR:PORT weight W [ADDR:PORT weight W]...\n"
 	"       sluice backend del PROTO VIP:PORT ADDR:PORT [ADDR:PORT]...\n"
+	"       sluice backend replace PROTO VIP:PORT ADDR:PORT [weight W] [ADDR:PORT [weight W]]...\n"
 	"       sluice backend show PROTO VIP:PORT\n"
 	"\n"
 	"The backend's family is the service's. weight is 0..65535 (default 1);\n"
@@ -733,7 +735,9 @@ static const char be_usage[] =
 	"on-delete says.\n"
 	"\n"
 	"Several backends in one command are one request: all of them are\n"
-	"changed, with one rebuild of the service's table, or none is.\n";
+	"changed, with one rebuild of the service's table, or none is.\n"
+	"replace makes the backends given (weight default 1) the service's\n"
+	"only ones, in one request: the others are deleted.\n";
 
 /* One backend of a backend add|set|del command. */
 struct be_arg {
@@ -887,6 +891,11 @@ static int cmd_be_del(int argc, char **argv)
 	return be_change(argc, argv, SLUICE_CMD_BACKEND_DEL, false);
 }
 
+static int cmd_be_replace(int argc, char **argv)
+{
+	return be_change(argc, argv, SLUICE_CMD_BACKEND_REPLACE, true);
+}
+
 static int cmd_be_show(int argc, char **argv)
 {
 	struct sl_svc_info s = { 0 };
@@ -927,6 +936,7 @@ static const struct sl_cmd be_cmds[] = {
 	{ "add", cmd_be_add, "PROTO VIP:PORT ADDR:PORT [weight W]...", "add backends to a service" },
 	{ "set", cmd_be_set, "PROTO VIP:PORT ADDR:PORT weight W...", "change backends' weights (0 drains)" },
 	{ "del", cmd_be_del, "PROTO VIP:PORT ADDR:PORT...", "delete backends" },
+	{ "replace", cmd_be_replace, "PROTO VIP:PORT ADDR:PORT [weight W]...", "make these the service's backends, in one request" },
 	{ "show", cmd_be_show, "PROTO VIP:PORT", "list a service's backends and their counters" },
 	{ NULL, NULL, NULL, NULL },
 };

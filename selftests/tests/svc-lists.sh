@@ -6,6 +6,7 @@
 # range, one past the capacity) is refused with the kernel's message naming
 # that backend, and leaves `sluice show -j` exactly as it was. 6,000
 # backends go in one request, and out in another; 16,385 are refused.
+# replace sets the whole list in one request.
 #
 #   client ---- host (sluice) ---- b1, b2, b3
 #
@@ -93,4 +94,46 @@ echo "$out" | grep -q "more backends in one request than a service can have (163
 h sluice backend del tcp $VIP $LIST || fail "backend del of 6,000"
 expect_eq "backends after deleting 6,000" "$(weights)" "10.1.2.2=1"
 log "6,000 backends added in one request and deleted in another; 16,385 refused"
+
+# replace: the backends given become the service's, with their weights
+# (default 1), in one request; the others go as a del's would (TCP: their
+# connections kept), and come back with them.
+h sluice backend replace tcp $VIP "$(be4 1)" "$(be4 2)" weight 2 "$(be4 3)" ||
+	fail "backend replace with b1-b3"
+expect_eq "backends after replace" "$(weights)" "10.1.1.2=1,10.1.2.2=2,10.1.3.2=1"
+c sl-client -n 12 --concurrent 12 --timeout 10 --exchange-every 100 \
+	--hold-until-file "$SL_TMP/release" --ready-file "$SL_TMP/ready" $VIP \
+	>"$SL_TMP/held" 2>"$SL_TMP/held.err" &
+HELD=$!
+cleanup_add "kill $HELD 2>/dev/null"
+wait_for 60 test -e "$SL_TMP/ready" || fail "held connections not ready: $(cat "$SL_TMP/held.err")"
+h sluice backend replace tcp $VIP "$(be4 2)" || fail "backend replace with b2 alone"
+expect_eq "backends after replace with b2" "$(weights)" "10.1.2.2=1"
+# (a backend whose connections all ended is not listed as deleted)
+for i in 1 3; do
+	live=$(svc_be_live_deleted tcp $VIP4 10.1.$i.2)
+	expect_eq "live count of b$i, replaced away" "${live:-0}" "$(backend_active $i)"
+done
+log "held: $(awk '{print $3}' "$SL_TMP/held" | sort | uniq -c | tr '\n' ' ')"
+c sl-client -n 12 --concurrent 6 --timeout 10 $VIP >"$SL_TMP/conns3" 2>"$SL_TMP/conns.err" ||
+	fail "connections: $(cat "$SL_TMP/conns.err")"
+expect_eq "new connections not to b2" "$(grep -vc " b2\$" "$SL_TMP/conns3")" 0
+held_only() { [ "$(svc_jq tcp $VIP4 .stats.live)" = 12 ]; }
+wait_for 10 held_only || fail "live connections besides the 12 held: $(svc_jq tcp $VIP4 .stats.live)"
+SNAP=$(h sluice show -j)
+refused "backend \[fd00:b:1::2\]:8080: the backend's family differs from the service's" \
+	h sluice backend replace tcp $VIP "$(be4 1)" "$(be6 1)"
+echo 2 >$P/backends_max
+refused "too many backends in this service" \
+	h sluice backend replace tcp $VIP "$(be4 1)" "$(be4 2)" "$(be4 3)"
+echo 16384 >$P/backends_max
+h sluice backend replace tcp $VIP "$(be4 1)" "$(be4 2)" "$(be4 3)" || fail "backend replace with b1-b3 again"
+expect_eq "backends after replace with b1-b3 again" "$(weights)" "10.1.1.2=1,10.1.2.2=1,10.1.3.2=1"
+for i in 1 3; do
+	expect_eq "live count of b$i, back" "$(svc_be_live tcp $VIP4 10.1.$i.2)" "$(backend_active $i)"
+done
+touch "$SL_TMP/release"
+wait $HELD || fail "held connections failed: $(cat "$SL_TMP/held.err")"
+grep -q 'exchange_failures=0' "$SL_TMP/held.err" || fail "exchanges failed: $(cat "$SL_TMP/held.err")"
+log "replace: set the backends in one request; those replaced away kept their connections, and got them back"
 exit 0

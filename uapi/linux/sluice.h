@@ -104,6 +104,18 @@
  *             weight out of range. The extended ACK's offset points into
  *             the backend at fault.
  *
+ * SLUICE_CMD_BACKEND_REPLACE (do)
+ *   request:  as BACKEND_NEW. The backends given become the service's,
+ *             with the weights given (default 1): those it lacks are added
+ *             (one deleted with on-delete keep whose connections live
+ *             comes back with them), those it has take the new weight, and
+ *             those not given are deleted as by BACKEND_DEL. One change,
+ *             one rebuild of the table, all or nothing: what a controller
+ *             that knows the whole set (as Envoy's EDS does) sends.
+ *             Modules with the feature "backend-replace".
+ *   errors:   as BACKEND_NEW, less -EEXIST; -ENOSPC if the set is larger
+ *             than backends_max.
+ *
  * SLUICE_CMD_BACKEND_GET (dump)
  *   request:  SLUICE_A_SERVICE with the service key (a deleted one whose
  *             connections live too).
@@ -178,6 +190,7 @@ enum sluice_cmd {
 	SLUICE_CMD_CGROUP_GET,
 	SLUICE_CMD_EVENT_CGROUP_REMOVED,
 	SLUICE_CMD_EVENT_BACKEND_FULL,
+	SLUICE_CMD_BACKEND_REPLACE,
 
 	__SLUICE_CMD_MAX
 };
