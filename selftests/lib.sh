@@ -197,6 +197,25 @@ backend_active() {
 	sed -n 's/.*active=\([0-9]*\).*/\1/p' "$SL_TMP/b$1.count" 2>/dev/null
 }
 
+# held_open N ADDR:PORT: N TCP connections from the client to ADDR:PORT,
+# held open, each exchanging a message every 100 ms until held_close;
+# their lines (..., backend ID third) in $SL_TMP/held. Sets HELD.
+held_open() {
+	c sl-client -n "$1" --concurrent "$1" --timeout 10 --exchange-every 100 \
+		--hold-until-file "$SL_TMP/release" --ready-file "$SL_TMP/ready" "$2" \
+		>"$SL_TMP/held" 2>"$SL_TMP/held.err" &
+	HELD=$!
+	cleanup_add "kill $HELD 2>/dev/null"
+	wait_for 60 test -e "$SL_TMP/ready" || fail "held connections not ready: $(cat "$SL_TMP/held.err")"
+}
+
+# held_close: they hang up; fails unless every exchange went through.
+held_close() {
+	touch "$SL_TMP/release"
+	wait $HELD || fail "held connections failed: $(cat "$SL_TMP/held.err")"
+	grep -q 'exchange_failures=0' "$SL_TMP/held.err" || fail "exchanges failed: $(cat "$SL_TMP/held.err")"
+}
+
 # ---- containers: a network namespace plus a cgroup (ingress tests) -------
 # Every container I hangs off one "world" namespace ($NS_W, made by
 # world_setup) on its own veth pair:

@@ -73,12 +73,7 @@ h conntrack -F >/dev/null 2>&1
 h sluice service add tcp $VIP affinity tuple || fail "service add tcp"
 expect_eq "TCP's default on-delete" "$(svc_jq tcp $VIP4 .on_delete)" keep
 for i in 1 2 3; do h sluice backend add tcp $VIP "$(be4 $i)" || fail "backend add $i"; done
-c sl-client -n 6 --concurrent 6 --timeout 10 --exchange-every 100 \
-	--hold-until-file "$SL_TMP/release" --ready-file "$SL_TMP/ready" $VIP \
-	>"$SL_TMP/held" 2>"$SL_TMP/held.err" &
-HELD=$!
-cleanup_add "kill $HELD 2>/dev/null"
-wait_for 60 test -e "$SL_TMP/ready" || fail "held connections not ready: $(cat "$SL_TMP/held.err")"
+held_open 6 $VIP
 Z=$(awk '{print $3}' "$SL_TMP/held" | head -1); z=${Z#b}
 nz=$(grep -c " $Z\$" "$SL_TMP/held")
 h sluice backend del tcp $VIP "$(be4 $z)" || fail "backend del $Z"
@@ -125,9 +120,7 @@ done
 h sluice service del tcp $VIP || fail "service del tcp again"
 ex0=$(cut -d. -f1 /proc/uptime)
 wait_for 10 sh -c "[ \$(cut -d. -f1 /proc/uptime) -ge $((ex0 + 2)) ]"
-touch "$SL_TMP/release"
-wait $HELD || fail "held connections failed: $(cat "$SL_TMP/held.err")"
-grep -q 'exchange_failures=0' "$SL_TMP/held.err" || fail "exchanges failed: $(cat "$SL_TMP/held.err")"
+held_close
 log "keep: $nz connections to the deleted $Z went on ($(grep exchanges= "$SL_TMP/held.err"))"
 
 # and the service is gone, deleted ones included once their connections ended

@@ -17,12 +17,7 @@ h sluice service add tcp $VIP affinity tuple || fail "service add"
 for i in 1 2 3; do h sluice backend add tcp $VIP "$(be6 $i)" || fail "backend add $i"; done
 
 # 9 long-lived connections that exchange a message every 100 ms.
-c sl-client -n 9 --concurrent 9 --timeout 10 --exchange-every 100 \
-	--hold-until-file "$SL_TMP/release" --ready-file "$SL_TMP/ready" $VIP \
-	>"$SL_TMP/held" 2>"$SL_TMP/held.err" &
-HELD=$!
-cleanup_add "kill $HELD 2>/dev/null"
-wait_for 60 test -e "$SL_TMP/ready" || fail "held connections not ready: $(cat "$SL_TMP/held.err")"
+held_open 9 $VIP
 X=$(awk '{print $3}' "$SL_TMP/held" | head -1)	# the backend to drain
 x=${X#b}
 nx=$(grep -c " $X\$" "$SL_TMP/held")
@@ -47,9 +42,7 @@ expect_eq "$X's live count in sluice" "$(svc_be_live tcp $VIP6 fd00:b:$x::2)" "$
 # back intact.
 ex0=$(cut -d. -f1 /proc/uptime)
 wait_for 10 sh -c "[ \$(cut -d. -f1 /proc/uptime) -ge $((ex0 + 2)) ]"
-touch "$SL_TMP/release"
-wait $HELD || fail "held connections failed: $(cat "$SL_TMP/held.err")"
-grep -q 'exchange_failures=0' "$SL_TMP/held.err" || fail "exchanges failed: $(cat "$SL_TMP/held.err")"
+held_close
 log "held connections: $(grep exchanges= "$SL_TMP/held.err")"
 
 # Back in service: it takes new connections again.
