@@ -598,12 +598,14 @@ static int sl_parse_be_nest(struct nlattr *nest, struct sl_be_req *r,
 }
 
 /*
- * The backends of @info -- its SLUICE_A_BACKEND attributes, one or more
- * (the policy checked each; info->attrs holds only the last) -- parsed
+ * The backends of @info -- its SLUICE_A_BACKEND attributes, one or more,
+ * or none if @none_ok (the policy checked each; info->attrs holds only
+ * the last) -- parsed
  * into a new array sorted by key (kvfree() it), their number in @np. A
  * key listed twice is refused.
  */
-static struct sl_be_req *sl_parse_bes(struct genl_info *info, u32 *np)
+static struct sl_be_req *sl_parse_bes(struct genl_info *info, bool none_ok,
+				      u32 *np)
 {
 	struct netlink_ext_ack *extack = info->extack;
 	void *head = genlmsg_data(info->genlhdr);
@@ -613,7 +615,7 @@ static struct sl_be_req *sl_parse_bes(struct genl_info *info, u32 *np)
 	u32 n = 0, i = 0;
 	int rem, err = 0;
 
-	if (GENL_REQ_ATTR_CHECK(info, SLUICE_A_BACKEND))
+	if (!none_ok && GENL_REQ_ATTR_CHECK(info, SLUICE_A_BACKEND))
 		return ERR_PTR(-EINVAL);
 	nla_for_each_attr(a, head, len, rem) {
 		if (nla_type(a) != SLUICE_A_BACKEND)
@@ -803,7 +805,7 @@ static void sl_svc_delete(struct sluice_net *sn, struct sl_service *svc,
 {
 	struct sl_svc_net *sv = sl_sv(sn);
 	struct sl_backend *be, *tmp;
-	bool flush, synced, keep;
+	bool flush, busy, keep;
 	int fi;
 
 	lockdep_assert_held(&sn->lock);
@@ -818,14 +820,14 @@ static void sl_svc_delete(struct sluice_net *sn, struct sl_service *svc,
 	/* At the namespace's exit every connection is released anyway. */
 	flush = !exiting && svc->on_delete == SLUICE_ON_DELETE_FLUSH;
 	/*
-	 * No packet may still be assigning to the backends being flushed;
-	 * and a packet that found the service before it was unhashed may
-	 * still be tracking its connection: let it finish before the hooks
-	 * of a family without services can go.
+	 * A packet that found the service before it was unhashed may still
+	 * be assigning a connection to one of its backends: let it finish,
+	 * so that what the service and its backends hold is final before
+	 * they are flushed, kept or dropped, and before the hooks of a
+	 * family without services can go.
 	 */
-	synced = flush && (!list_empty(&svc->backends) ||
-			   !list_empty(&svc->retired));
-	if (synced || (!exiting && !sv->nfamily[fi]))
+	busy = !list_empty(&svc->backends) || !list_empty(&svc->retired);
+	if (!exiting && (busy || !sv->nfamily[fi]))
 		synchronize_rcu();
 	keep = !exiting && !flush && atomic_read(&svc->total);
 	list_for_each_entry_safe(be, tmp, &svc->backends, list) {
@@ -841,7 +843,7 @@ static void sl_svc_delete(struct sluice_net *sn, struct sl_service *svc,
 	} else {
 		/* The backends deleted before, with their kept connections. */
 		sl_svc_drop_retired(sn, svc, flush);
-		if (synced)
+		if (flush && busy)
 			sl_conns_flush(sn);
 		sl_svc_put(svc);
 	}
@@ -1067,10 +1069,13 @@ static void sl_be_dispose(struct sluice_net *sn, struct sl_service *svc,
 	lockdep_assert_held(&sn->lock);
 	if (list_empty(gone))
 		return;
+	/*
+	 * A packet that read the old state may still be assigning to them:
+	 * let it finish, so that their load is final before they are
+	 * flushed, or kept on the retired list (load > 0) or dropped.
+	 */
+	synchronize_rcu();
 	sl_svc_prune_retired(svc);
-	/* No packet may still be assigning to them when they are flushed. */
-	if (flush)
-		synchronize_rcu();
 	list_for_each_entry_safe(be, tmp, gone, list) {
 		list_del(&be->list);
 		if (flush)
@@ -1104,7 +1109,7 @@ static int sl_be_add(struct genl_info *info, enum sl_be_op op)
 	err = sl_parse_svc_key(info, stb, &sk);
 	if (err)
 		return err;
-	r = sl_parse_bes(info, &n);
+	r = sl_parse_bes(info, op == SL_BE_REPLACE, &n);
 	if (IS_ERR(r))
 		return PTR_ERR(r);
 
@@ -1112,8 +1117,10 @@ static int sl_be_add(struct genl_info *info, enum sl_be_op op)
 	err = sl_be_reqs_resolve(sn, info, &sk, r, n, op, &svc);
 	if (err)
 		goto out;
+	/* (a replace that does not grow the service passes a lowered limit) */
 	if ((op == SL_BE_ADD ? svc->nbackends + n : n) >
-	    min_t(unsigned int, READ_ONCE(backends_max), SL_BACKENDS_MAX)) {
+	    max_t(unsigned int, op == SL_BE_ADD ? 0 : svc->nbackends,
+		  min_t(unsigned int, READ_ONCE(backends_max), SL_BACKENDS_MAX))) {
 		NL_SET_ERR_MSG(info->extack,
 			       "too many backends in this service (see the module parameter backends_max)");
 		err = -ENOSPC;
@@ -1205,7 +1212,7 @@ int sl_nl_be_set(struct sk_buff *skb, struct genl_info *info)
 	err = sl_parse_svc_key(info, stb, &sk);
 	if (err)
 		return err;
-	r = sl_parse_bes(info, &n);
+	r = sl_parse_bes(info, false, &n);
 	if (IS_ERR(r))
 		return PTR_ERR(r);
 
@@ -1250,7 +1257,7 @@ int sl_nl_be_del(struct sk_buff *skb, struct genl_info *info)
 	err = sl_parse_svc_key(info, stb, &sk);
 	if (err)
 		return err;
-	r = sl_parse_bes(info, &n);
+	r = sl_parse_bes(info, false, &n);
 	if (IS_ERR(r))
 		return PTR_ERR(r);
 

@@ -15,8 +15,10 @@
  *   sl_backend   in its service's list while configured (one reference);
  *                every published sl_svc_state that lists it holds one, and
  *                so does every tracked connection (sl_conn). A deleted
- *                backend whose connections are kept lives on, off every
- *                list, until the last of them is released.
+ *                backend whose connections are kept goes on its service's
+ *                retired list (the same reference) until the last of them
+ *                is released; its load is read for that only after a
+ *                grace period, once no packet can still assign to it.
  *   sl_svc_state the immutable snapshot the packet path uses: the
  *                scheduler table and the backends it indexes. Replaced as a
  *                whole (rcu_assign_pointer) on every change, the old one

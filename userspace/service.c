@@ -7,7 +7,7 @@
  *   sluice service show [PROTO VIP:PORT]
  *   sluice backend add|set PROTO VIP:PORT ADDR:PORT [weight W]...
  *   sluice backend del PROTO VIP:PORT ADDR:PORT...
- *   sluice backend replace PROTO VIP:PORT ADDR:PORT [weight W]...
+ *   sluice backend replace PROTO VIP:PORT [ADDR:PORT [weight W]]...
  *   sluice backend show PROTO VIP:PORT
  *   sluice show
  *
@@ -726,7 +726,7 @@ static const char be_usage[] =
 	"Usage: sluice backend add PROTO VIP:PORT ADDR:PORT [weight W] [ADDR:PORT [weight W]]...\n"
 	"       sluice backend set PROTO VIP:PORT ADDR:PORT weight W [ADDR:PORT weight W]...\n"
 	"       sluice backend del PROTO VIP:PORT ADDR:PORT [ADDR:PORT]...\n"
-	"       sluice backend replace PROTO VIP:PORT ADDR:PORT [weight W] [ADDR:PORT [weight W]]...\n"
+	"       sluice backend replace PROTO VIP:PORT [ADDR:PORT [weight W]]...\n"
 	"       sluice backend show PROTO VIP:PORT\n"
 	"\n"
 	"The backend's family is the service's. weight is 0..65535 (default 1);\n"
@@ -736,8 +736,9 @@ static const char be_usage[] =
 	"\n"
 	"Several backends in one command are one request: all of them are\n"
 	"changed, with one rebuild of the service's table, or none is.\n"
-	"replace makes the backends given (weight default 1) the service's\n"
-	"only ones, in one request: the others are deleted.\n";
+	"replace makes the backends given the service's only ones, in one\n"
+	"request, with the weights given (default 1, also for a backend the\n"
+	"service has): the others are deleted; with none, all of them.\n";
 
 /* One backend of a backend add|set|del command. */
 struct be_arg {
@@ -746,17 +747,18 @@ struct be_arg {
 	bool has_weight;
 };
 
-/* The backends after PROTO VIP:PORT, into a new array @*bp (free() it). */
-static int parse_be_args(int argc, char **argv, bool weight_ok,
+/* The backends after PROTO VIP:PORT, into a new array @*bp (free() it);
+ * none only if @none_ok. */
+static int parse_be_args(int argc, char **argv, bool weight_ok, bool none_ok,
 			 struct be_arg **bp, size_t *np)
 {
 	struct be_arg *b;
 	size_t n = 0;
 	int i;
 
-	if (argc < 3)
+	if (argc < (none_ok ? 2 : 3))
 		return sl_usage("backend: expected PROTO VIP:PORT ADDR:PORT");
-	b = calloc(argc - 2, sizeof(*b));
+	b = calloc(argc > 2 ? argc - 2 : 1, sizeof(*b));
 	if (!b) {
 		sl_err("out of memory");
 		return EXIT_ERR;
@@ -818,7 +820,8 @@ static int be_change(int argc, char **argv, uint8_t cmd, bool weight_ok)
 	err = parse_svc_key(argc, argv, &proto, &vip);
 	if (err)
 		return err;
-	err = parse_be_args(argc, argv, weight_ok, &b, &n);
+	err = parse_be_args(argc, argv, weight_ok,
+			    cmd == SLUICE_CMD_BACKEND_REPLACE, &b, &n);
 	if (err)
 		return err;
 	/* a backend takes at most 48 bytes: its nest, family, address,
@@ -832,15 +835,20 @@ static int be_change(int argc, char **argv, uint8_t cmd, bool weight_ok)
 	if (!nest || put_svc_key(msg, proto, &vip))
 		goto too_long;
 	nla_nest_end(msg, nest);
-	if (n > 1) {
+	if (cmd == SLUICE_CMD_BACKEND_REPLACE || n > 1) {
 		/* A module without lists would take only the last one. */
-		err = sl_nl_has_feature(&nl, "backend-lists");
+		const char *feature = cmd == SLUICE_CMD_BACKEND_REPLACE ?
+				      "backend-replace" : "backend-lists";
+
+		err = sl_nl_has_feature(&nl, feature);
 		if (err <= 0) {
 			if (!err)
-				sl_err("the loaded sluice module takes one backend per "
-				       "command (it lacks the feature backend-lists)");
+				sl_err("the loaded sluice module is older than this "
+				       "command (it lacks the feature %s)", feature);
 			goto fail;
 		}
+	}
+	if (n > 1) {
 		/* An error the kernel pins on one of them names it. */
 		parts = calloc(n, sizeof(*parts));
 		if (!parts) {
@@ -936,7 +944,7 @@ static const struct sl_cmd be_cmds[] = {
 	{ "add", cmd_be_add, "PROTO VIP:PORT ADDR:PORT [weight W]...", "add backends to a service" },
 	{ "set", cmd_be_set, "PROTO VIP:PORT ADDR:PORT weight W...", "change backends' weights (0 drains)" },
 	{ "del", cmd_be_del, "PROTO VIP:PORT ADDR:PORT...", "delete backends" },
-	{ "replace", cmd_be_replace, "PROTO VIP:PORT ADDR:PORT [weight W]...", "make these the service's backends, in one request" },
+	{ "replace", cmd_be_replace, "PROTO VIP:PORT [ADDR:PORT [weight W]]...", "make these the service's backends, in one request" },
 	{ "show", cmd_be_show, "PROTO VIP:PORT", "list a service's backends and their counters" },
 	{ NULL, NULL, NULL, NULL },
 };

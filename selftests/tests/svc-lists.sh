@@ -97,19 +97,24 @@ log "6,000 backends added in one request and deleted in another; 16,385 refused"
 
 # replace: the backends given become the service's, with their weights
 # (default 1), in one request; the others go as a del's would (TCP: their
-# connections kept), and come back with them.
+# connections kept), and come back with them; given none, all go.
 h sluice backend replace tcp $VIP "$(be4 1)" "$(be4 2)" weight 2 "$(be4 3)" ||
 	fail "backend replace with b1-b3"
 expect_eq "backends after replace" "$(weights)" "10.1.1.2=1,10.1.2.2=2,10.1.3.2=1"
 held_open 12 $VIP
+# held I: the held connections on bI, from the client's own record
+held() { grep -c " b$1\$" "$SL_TMP/held"; }
+log "held: b1 $(held 1), b2 $(held 2), b3 $(held 3)"
+# b2's cap, ceil(1.25 * 12 * 2 / 4) = 8, leaves some to b1 or b3
+[ $(($(held 1) + $(held 3))) -gt 0 ] || fail "no held connection on b1 or b3"
 h sluice backend replace tcp $VIP "$(be4 2)" || fail "backend replace with b2 alone"
 expect_eq "backends after replace with b2" "$(weights)" "10.1.2.2=1"
+expect_eq "live count of b2, kept" "$(svc_be_live tcp $VIP4 10.1.2.2)" "$(held 2)"
 # (a backend whose connections all ended is not listed as deleted)
 for i in 1 3; do
 	live=$(svc_be_live_deleted tcp $VIP4 10.1.$i.2)
-	expect_eq "live count of b$i, replaced away" "${live:-0}" "$(backend_active $i)"
+	expect_eq "live count of b$i, replaced away" "${live:-0}" "$(held $i)"
 done
-log "held: $(awk '{print $3}' "$SL_TMP/held" | sort | uniq -c | tr '\n' ' ')"
 c sl-client -n 12 --concurrent 6 --timeout 10 $VIP >"$SL_TMP/conns3" 2>"$SL_TMP/conns.err" ||
 	fail "connections: $(cat "$SL_TMP/conns.err")"
 expect_eq "new connections not to b2" "$(grep -vc " b2\$" "$SL_TMP/conns3")" 0
@@ -124,9 +129,20 @@ refused "too many backends in this service" \
 echo 16384 >$P/backends_max
 h sluice backend replace tcp $VIP "$(be4 1)" "$(be4 2)" "$(be4 3)" || fail "backend replace with b1-b3 again"
 expect_eq "backends after replace with b1-b3 again" "$(weights)" "10.1.1.2=1,10.1.2.2=1,10.1.3.2=1"
-for i in 1 3; do
-	expect_eq "live count of b$i, back" "$(svc_be_live tcp $VIP4 10.1.$i.2)" "$(backend_active $i)"
+for i in 1 2 3; do
+	expect_eq "live count of b$i, back" "$(svc_be_live tcp $VIP4 10.1.$i.2)" "$(held $i)"
 done
+expect_eq "deleted backends once all are back" "$(svc_jq tcp $VIP4 '.deleted_backends | length')" 0
+# A replace that does not grow the service passes a lowered limit.
+echo 2 >$P/backends_max
+h sluice backend replace tcp $VIP "$(be4 1)" weight 3 "$(be4 2)" "$(be4 3)" ||
+	fail "a replace of 3 with 3 refused under backends_max 2"
+expect_eq "weights after replace under the lowered limit" "$(weights)" "10.1.1.2=3,10.1.2.2=1,10.1.3.2=1"
+echo 16384 >$P/backends_max
 held_close
+# Given none, all go.
+wait_for 10 idle || fail "connections still live: $(svc_jq tcp $VIP4 .stats.live)"
+h sluice backend replace tcp $VIP || fail "backend replace with none"
+expect_eq "backends after replace with none" "$(svc_jq tcp $VIP4 .backends_num)" 0
 log "replace: set the backends in one request; those replaced away kept their connections, and got them back"
 exit 0

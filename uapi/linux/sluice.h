@@ -89,7 +89,10 @@
  *               SLUICE_BE_A_PORT    u16  1..65535 (required)
  *               SLUICE_BE_A_WEIGHT  u32  0..65535; 0 = drain: no new
  *                                   connections, established ones go on.
- *                                   Default 1 (NEW), unchanged (SET),
+ *                                   Default 1 (NEW, and REPLACE even for
+ *                                   a backend the service has: a drained
+ *                                   one given without it takes
+ *                                   connections again), unchanged (SET),
  *                                   ignored (DEL).
  *             Several SLUICE_A_BACKEND (up to 16384; modules with the
  *             feature "backend-lists", older ones take only the last) are
@@ -105,16 +108,17 @@
  *             the backend at fault.
  *
  * SLUICE_CMD_BACKEND_REPLACE (do)
- *   request:  as BACKEND_NEW. The backends given become the service's,
- *             with the weights given (default 1): those it lacks are added
- *             (one deleted with on-delete keep whose connections live
- *             comes back with them), those it has take the new weight, and
- *             those not given are deleted as by BACKEND_DEL. One change,
- *             one rebuild of the table, all or nothing: what a controller
- *             that knows the whole set (as Envoy's EDS does) sends.
- *             Modules with the feature "backend-replace".
+ *   request:  as BACKEND_NEW, but with zero or more SLUICE_A_BACKEND. The
+ *             backends given become the service's, with the weights given
+ *             (default 1): those it lacks are added (one deleted with
+ *             on-delete keep whose connections live comes back with them),
+ *             those it has take the weight given, and those not given are
+ *             deleted as by BACKEND_DEL (none given: all of them). One
+ *             change, one rebuild of the table, all or nothing: what a
+ *             controller that knows the whole set (as Envoy's EDS does)
+ *             sends. Modules with the feature "backend-replace".
  *   errors:   as BACKEND_NEW, less -EEXIST; -ENOSPC if the set is larger
- *             than backends_max.
+ *             than backends_max and than the service's present set.
  *
  * SLUICE_CMD_BACKEND_GET (dump)
  *   request:  SLUICE_A_SERVICE with the service key (a deleted one whose
