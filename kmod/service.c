@@ -820,14 +820,13 @@ static void sl_svc_delete(struct sluice_net *sn, struct sl_service *svc,
 	/* At the namespace's exit every connection is released anyway. */
 	flush = !exiting && svc->on_delete == SLUICE_ON_DELETE_FLUSH;
 	/*
-	 * A packet that found the service before it was unhashed may still
-	 * be assigning a connection to one of its backends: let it finish,
-	 * so that what the service and its backends hold is final before
-	 * they are flushed, kept or dropped, and before the hooks of a
-	 * family without services can go.
+	 * No packet may still be assigning to the backends being flushed;
+	 * and a packet that found the service before it was unhashed may
+	 * still be tracking its connection: let it finish before the hooks
+	 * of a family without services can go.
 	 */
 	busy = !list_empty(&svc->backends) || !list_empty(&svc->retired);
-	if (!exiting && (busy || !sv->nfamily[fi]))
+	if ((flush && busy) || (!exiting && !sv->nfamily[fi]))
 		synchronize_rcu();
 	keep = !exiting && !flush && atomic_read(&svc->total);
 	list_for_each_entry_safe(be, tmp, &svc->backends, list) {
@@ -1069,13 +1068,10 @@ static void sl_be_dispose(struct sluice_net *sn, struct sl_service *svc,
 	lockdep_assert_held(&sn->lock);
 	if (list_empty(gone))
 		return;
-	/*
-	 * A packet that read the old state may still be assigning to them:
-	 * let it finish, so that their load is final before they are
-	 * flushed, or kept on the retired list (load > 0) or dropped.
-	 */
-	synchronize_rcu();
 	sl_svc_prune_retired(svc);
+	/* No packet may still be assigning to them when they are flushed. */
+	if (flush)
+		synchronize_rcu();
 	list_for_each_entry_safe(be, tmp, gone, list) {
 		list_del(&be->list);
 		if (flush)

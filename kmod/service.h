@@ -17,8 +17,9 @@
  *                so does every tracked connection (sl_conn). A deleted
  *                backend whose connections are kept goes on its service's
  *                retired list (the same reference) until the last of them
- *                is released; its load is read for that only after a
- *                grace period, once no packet can still assign to it.
+ *                is released. (Its load is read at once: a connection a
+ *                packet that read the old state assigns in that instant
+ *                can leave it off every list, its connection tracked.)
  *   sl_svc_state the immutable snapshot the packet path uses: the
  *                scheduler table and the backends it indexes. Replaced as a
  *                whole (rcu_assign_pointer) on every change, the old one

@@ -13,7 +13,7 @@
 #
 #   client ---- host (sluice) ---- b1, b2, b3
 #
-# timeout: 150
+# timeout: 240
 . /selftests/lib.sh
 ensure_module
 

@@ -10,7 +10,7 @@
 #
 #   client ---- host (sluice) ---- b1, b2, b3
 #
-# timeout: 150
+# timeout: 300
 . /selftests/lib.sh
 ensure_module
 
