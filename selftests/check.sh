@@ -66,12 +66,17 @@ tests=${T:-all}
 # single-threaded, so each VM keeps one host core busy, and on a 2-core
 # machine the debug VM takes one core while 6.1's and then 6.12's take
 # the other, without disturbing their rate tests (Documentation/testing.md).
-# BESIDE= runs every VM in turn.
+# Once those are done, a second VM of each such kernel takes the freed
+# core: the VMs of one kernel draw their tests from one queue (the guest
+# asks for the next on its third serial port), so together they finish
+# the suite in about half the time. BESIDE= runs every kernel in one VM,
+# in turn.
 BESIDE=${BESIDE-debug}
-declare -A kstart kver vmpid
+declare -A kstart kver kvmlinuz kinitrd vmpid vm2pid
 
-# prepare_kernel K: the module's (and the kernel's) build and the
-# initramfs; prints the build's result, fails if there is nothing to boot.
+# prepare_kernel K: the module's (and the kernel's) build, the initramfs
+# and the queue of tests; prints the build's result, fails if there is
+# nothing to boot.
 prepare_kernel() {
 	local k=$1 rc
 	kstart[$k]=$SECONDS
@@ -86,28 +91,88 @@ prepare_kernel() {
 		result "not ok" "$k/build" "cannot prepare the VM"
 		return 1
 	fi
+	kvmlinuz[$k]=$VMLINUZ
+	kinitrd[$k]=$INITRD
+	rm -f "$SLUICE_BUILD/$k"/{console,results,qemu}*.log*
+	test_list >"$SLUICE_BUILD/$k/queue"
+	cp "$SLUICE_BUILD/$k/queue" "$SLUICE_BUILD/$k/queue.all"
 	result ok "$k/build"
 }
 
-# boot_kernel K: boots the VM just prepared; the time limit is the sum of
-# the tests' own limits.
-boot_kernel() {
-	local k=$1 limit=0 f t
-	for f in selftests/tests/*.sh ${EXTRA_TESTS:+$EXTRA_TESTS/*.sh}; do
+# test_list: "LIMIT NAME" of each test to run, the longest limit first,
+# so that the VMs sharing a queue end close together.
+test_list() {
+	local f t name
+	for f in selftests/tests/*.sh ${EXTRA_TESTS:+"$EXTRA_TESTS"/*.sh}; do
 		[ -e "$f" ] || continue
+		name=$(basename "$f" .sh)
+		[ "${f#selftests/tests/}" = "$f" ] && name=extra/$name
+		if [ "$tests" != all ] && [[ ",$tests," != *",$name,"* ]] &&
+			[[ ",$tests," != *",${name#extra/},"* ]]; then
+			continue
+		fi
 		t=$(sed -n 's/^# timeout: *\([0-9]*\).*/\1/p' "$f" | head -n1)
-		limit=$((limit + ${t:-300}))
-	done
-	limit=$((limit + 180))
-	: >"$SLUICE_BUILD/$k/results.log"
-	VM_TIMEOUT=$limit vm_boot "$k" "sltest.tests=$tests" \
-		-serial file:"$SLUICE_BUILD/$k/console.log" \
-		-serial file:"$SLUICE_BUILD/$k/results.log" </dev/null >"$SLUICE_BUILD/$k/qemu.log" 2>&1
+		echo "${t:-300} $name"
+	done | sort -s -k1,1nr
 }
 
-# collect_kernel K: the results of K's finished VM.
-collect_kernel() {
-	local k=$1 con=$SLUICE_BUILD/$1/console.log res=$SLUICE_BUILD/$1/results.log
+# queue_pop QUEUE: prints the next test's name and takes it off the
+# queue (an empty line when it is empty). The VMs' dispatchers share it.
+queue_pop() {
+	local lk name
+	exec {lk}>"$1.lock"
+	flock "$lk"
+	name=$(head -n1 "$1")
+	sed -i 1d "$1"
+	exec {lk}>&-
+	printf '%s\n' "${name#* }"
+}
+
+# dispatch PIPE QUEUE: answers each request of a VM (a line on PIPE.out)
+# with the next test of QUEUE (a line on PIPE.in).
+dispatch() {
+	local r w req
+	exec {r}<>"$1.out" {w}<>"$1.in"
+	while IFS= read -r -u "$r" req; do
+		queue_pop "$2" >&"$w"
+	done
+}
+
+# vm_sfx K I: the suffix of the file names of kernel K's VM number I.
+vm_sfx() { if [ "$2" -gt 1 ]; then echo ".$2"; fi; }
+
+# boot_vm K I: boots kernel K's VM number I on K's queue; the time limit
+# is the sum of the queued tests' own limits.
+boot_vm() {
+	local k=$1 d=$SLUICE_BUILD/$1 sfx limit dpid rc
+	sfx=$(vm_sfx "$1" "$2")
+	limit=$(awk '{ n += $1 } END { print n + 180 }' "$d/queue.all")
+	rm -f "$d/queue$sfx.pipe.in" "$d/queue$sfx.pipe.out"
+	mkfifo "$d/queue$sfx.pipe.in" "$d/queue$sfx.pipe.out"
+	dispatch "$d/queue$sfx.pipe" "$d/queue" &
+	dpid=$!
+	: >"$d/results$sfx.log"
+	VMLINUZ=${kvmlinuz[$k]} INITRD=${kinitrd[$k]} VM_TIMEOUT=$limit \
+		vm_boot "$k" "sltest.queue=1" \
+		-serial file:"$d/console$sfx.log" \
+		-serial file:"$d/results$sfx.log" \
+		-chardev pipe,id=queue,path="$d/queue$sfx.pipe" -serial chardev:queue \
+		</dev/null >"$d/qemu$sfx.log" 2>&1
+	rc=$?
+	kill "$dpid" 2>/dev/null
+	wait "$dpid" 2>/dev/null
+	rm -f "$d/queue$sfx.pipe.in" "$d/queue$sfx.pipe.out"
+	return $rc
+}
+
+# collect_vm K I: the results of kernel K's finished VM number I: its
+# tests' (as K/NAME), and its own checks (as K/unload, K/kernel-log,
+# K/kmemleak, K/vm; K.2/... for the second VM).
+collect_vm() {
+	local k=$1 sfx tag con res
+	sfx=$(vm_sfx "$1" "$2")
+	tag=$k$sfx
+	con=$SLUICE_BUILD/$k/console$sfx.log res=$SLUICE_BUILD/$k/results$sfx.log
 	tr -d '\r' <"$res" >"$res.txt"
 
 	local name status secs line
@@ -127,9 +192,9 @@ collect_kernel() {
 		"U "*)
 			read -r _ status line <<<"$line"
 			if [ "$status" = 0 ]; then
-				result ok "$k/unload"
+				result ok "$tag/unload"
 			else
-				result "not ok" "$k/unload" "the module would not unload: $line"
+				result "not ok" "$tag/unload" "the module would not unload: $line"
 			fi
 			;;
 		esac
@@ -138,7 +203,7 @@ collect_kernel() {
 	if ! grep -q '^E$' "$res.txt"; then
 		local running
 		running=$(tr -d '\r' <"$con" | sed -n 's/^# running \([^ ]*\) .*/\1/p' | tail -n1)
-		result "not ok" "$k/vm" "the VM did not finish (crash or time limit)${running:+ during $running}; first report and console tail:"
+		result "not ok" "$tag/vm" "the VM did not finish (crash or time limit)${running:+ during $running}; first report and console tail:"
 		tr -d '\r' <"$con" | grep -m1 -E -A8 "$REPORTS" | sed 's/^/#   /'
 		echo "#   ..."
 		tail -40 "$con" | sed 's/^/#   /'
@@ -147,27 +212,37 @@ collect_kernel() {
 	local bad
 	bad=$(sed -n 's/^K //p' "$res.txt" | grep -E "$REPORTS|kmemleak: [0-9]+ new suspected")
 	if [ -n "$bad" ]; then
-		result "not ok" "$k/kernel-log" "the kernel log has reports:"
+		result "not ok" "$tag/kernel-log" "the kernel log has reports:"
 		sed -n 's/^K //p' "$res.txt" | grep -E -A25 "$REPORTS" | head -120 | sed 's/^/#   /'
 	elif grep -q '^E$' "$res.txt"; then
-		result ok "$k/kernel-log"
+		result ok "$tag/kernel-log"
 	fi
 	if grep -q '^L ' "$res.txt"; then
 		if grep -q '^L unreferenced object' "$res.txt"; then
-			result "not ok" "$k/kmemleak" "kmemleak reports leaks:"
+			result "not ok" "$tag/kmemleak" "kmemleak reports leaks:"
 			sed -n 's/^L //p' "$res.txt" | head -80 | sed 's/^/#   /'
 		else
-			result ok "$k/kmemleak"
+			result ok "$tag/kmemleak"
 		fi
 	elif [ "$k" = debug ] && grep -q '^E$' "$res.txt"; then
-		result ok "$k/kmemleak"
+		result ok "$tag/kmemleak"
 	fi
+}
+
+# finish_kernel K: a test of K's queue that no VM reported on fails (its
+# VM stopped before it, or died in it), then the time K took.
+finish_kernel() {
+	local k=$1 d=$SLUICE_BUILD/$1 name
+	while read -r _ name; do
+		cat "$d"/results*.log.txt 2>/dev/null | grep -q "^R $name " ||
+			result "not ok" "$k/$name" "not run: its VM stopped before it or in it"
+	done <"$d/queue.all"
 	echo "# $k (${kver[$k]}): $((SECONDS - ${kstart[$k]})) s"
 }
 
 beside= inturn=
 for k in $KERNELS; do
-	if [[ " $BESIDE " == *" $k "* ]] && [ "$(wc -w <<<"$KERNELS")" -gt 1 ]; then
+	if [[ " $BESIDE " == *" $k "* ]]; then
 		beside="$beside $k"
 	else
 		inturn="$inturn $k"
@@ -175,18 +250,32 @@ for k in $KERNELS; do
 done
 for k in $beside; do
 	prepare_kernel "$k" || continue
-	boot_kernel "$k" &
+	boot_vm "$k" 1 &
 	vmpid[$k]=$!
 done
 for k in $inturn; do
 	prepare_kernel "$k" || continue
-	boot_kernel "$k"
-	collect_kernel "$k"
+	boot_vm "$k" 1
+	collect_vm "$k" 1
+	finish_kernel "$k"
+done
+# The in-turn VMs are done: a second VM for each kernel beside them that
+# still has two tests or more to hand out.
+for k in $beside; do
+	[ -n "${vmpid[$k]:-}" ] || continue
+	[ "$(wc -l <"$SLUICE_BUILD/$k/queue")" -ge 2 ] || continue
+	boot_vm "$k" 2 &
+	vm2pid[$k]=$!
 done
 for k in $beside; do
 	[ -n "${vmpid[$k]:-}" ] || continue
 	wait "${vmpid[$k]}"
-	collect_kernel "$k"
+	collect_vm "$k" 1
+	if [ -n "${vm2pid[$k]:-}" ]; then
+		wait "${vm2pid[$k]}"
+		collect_vm "$k" 2
+	fi
+	finish_kernel "$k"
 done
 
 if [ "$skipped" -gt 0 ]; then

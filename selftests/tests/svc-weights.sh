@@ -10,7 +10,7 @@
 #
 #   client ---- host (sluice) ---- b1 (w 1), b2 (w 2), b3 (w 3)
 #
-# timeout: 480
+# timeout: 900
 . /selftests/lib.sh
 ensure_module
 
