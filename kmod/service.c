@@ -25,6 +25,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/moduleparam.h>
+#include <linux/rcupdate.h>
 #include <linux/socket.h>
 #include <net/genetlink.h>
 #include <net/netfilter/nf_conntrack.h>
@@ -131,7 +132,8 @@ static struct sl_service *sl_svc_find_retired(struct sluice_net *sn,
 
 /*
  * Drop the retired backends of @svc whose kept connections have all
- * ended. Must hold sn->lock.
+ * ended, once no packet can be assigning a connection to them any more
+ * (a grace period since they were parked). Must hold sn->lock.
  */
 static void sl_svc_prune_retired(struct sl_service *svc)
 {
@@ -139,7 +141,7 @@ static void sl_svc_prune_retired(struct sl_service *svc)
 
 	lockdep_assert_held(&svc->sn->lock);
 	list_for_each_entry_safe(be, tmp, &svc->retired, list) {
-		if (atomic_read(&be->load))
+		if (atomic_read(&be->load) || !poll_state_synchronize_rcu(be->gp))
 			continue;
 		list_del(&be->list);
 		sl_backend_put(be);
@@ -149,17 +151,18 @@ static void sl_svc_prune_retired(struct sl_service *svc)
 
 /*
  * Put @be, off its service's backends and out of every published state, on
- * the retired list if connections still count on it (KEEP: if it comes
- * back, they are its load); otherwise drop the list's reference. Must hold
- * sn->lock.
+ * the retired list (KEEP: if it comes back, its connections are its load),
+ * with @gp, the grace period (start_poll_synchronize_rcu()) after which no
+ * packet that read a state listing it can still be assigning to it: it is
+ * dropped once that has passed and its load is 0 (sl_svc_prune_retired()).
+ * Reading its load now would miss such a connection. Must hold sn->lock.
  */
-static void sl_be_park(struct sl_service *svc, struct sl_backend *be)
+static void sl_be_park(struct sl_service *svc, struct sl_backend *be,
+		       unsigned long gp)
 {
 	lockdep_assert_held(&svc->sn->lock);
-	if (atomic_read(&be->load))
-		list_add(&be->list, &svc->retired);
-	else
-		sl_backend_put(be);
+	be->gp = gp;
+	list_add(&be->list, &svc->retired);
 	svc->sn->svc.gen++;	/* dumps list the retired ones */
 }
 
@@ -198,9 +201,51 @@ static void sl_svc_drop_retired(struct sluice_net *sn, struct sl_service *svc,
 }
 
 /*
- * Drop the retired services whose kept connections have all ended, or
- * @all of them, every one of their retired backends with them. Must hold
- * sn->lock.
+ * Take out of service the backends on @gone, off @svc's list and out of
+ * its published state already: with @flush, retired, their connections
+ * flushed, once no packet can still be assigning to them (which waits a
+ * grace period: returns true); otherwise parked. Must hold sn->lock.
+ */
+static bool sl_be_dispose(struct sluice_net *sn, struct sl_service *svc,
+			  struct list_head *gone, bool flush)
+{
+	struct sl_backend *be, *tmp;
+	unsigned long gp = 0;
+
+	lockdep_assert_held(&sn->lock);
+	if (list_empty(gone))
+		return false;
+	sl_svc_prune_retired(svc);
+	if (flush)
+		synchronize_rcu();
+	else
+		gp = start_poll_synchronize_rcu();
+	list_for_each_entry_safe(be, tmp, gone, list) {
+		list_del(&be->list);
+		if (flush)
+			sl_be_retire(sn, be, true);
+		else
+			sl_be_park(svc, be, gp);
+	}
+	if (flush)
+		sl_conns_flush(sn);
+	return flush;
+}
+
+/* Drop the retired service @svc and its retired backends. */
+static void sl_svc_drop(struct sluice_net *sn, struct sl_service *svc)
+{
+	lockdep_assert_held(&sn->lock);
+	list_del(&svc->list);
+	sl_sv(sn)->gen++;	/* dumps list the retired ones */
+	sl_svc_drop_retired(sn, svc, false);
+	sl_svc_put(svc);
+}
+
+/*
+ * Drop the retired services whose kept connections have all ended and
+ * that no packet can still be assigning to (a grace period since their
+ * deletion), or @all of them. Must hold sn->lock.
  */
 static void sl_svcs_prune_retired(struct sluice_net *sn, bool all)
 {
@@ -208,26 +253,31 @@ static void sl_svcs_prune_retired(struct sluice_net *sn, bool all)
 
 	lockdep_assert_held(&sn->lock);
 	list_for_each_entry_safe(svc, tmp, &sl_sv(sn)->retired, list) {
-		if (!all && atomic_read(&svc->total))
+		if (!all && (atomic_read(&svc->total) ||
+			     !poll_state_synchronize_rcu(svc->gp)))
 			continue;
-		list_del(&svc->list);
-		sl_sv(sn)->gen++;	/* dumps list the retired ones */
-		sl_svc_drop_retired(sn, svc, false);
-		sl_svc_put(svc);
+		sl_svc_drop(sn, svc);
 	}
 }
 
 /*
  * The retired service at @k, taken off the retired list with the list's
- * reference, or NULL. Must hold sn->lock.
+ * reference, if connections kept at its deletion live; NULL otherwise
+ * (one without them is dropped: the service comes back new). Must hold
+ * sn->lock.
  */
 static struct sl_service *sl_svc_unretire(struct sluice_net *sn,
 					  const struct sl_key *k)
 {
 	struct sl_service *svc = sl_svc_find_retired(sn, k);
 
-	if (svc)
-		list_del(&svc->list);
+	if (!svc)
+		return NULL;
+	if (!atomic_read(&svc->total)) {
+		sl_svc_drop(sn, svc);
+		return NULL;
+	}
+	list_del(&svc->list);
 	return svc;
 }
 
@@ -319,6 +369,9 @@ static struct sl_svc_state *sl_state_build(const struct sl_svc_opts *o,
 /* ---- backend requests ----------------------------------------------- */
 
 #define SL_WEIGHT_UNSET	U32_MAX
+/* sl_backend.next_weight of a backend a request takes out */
+#define SL_WEIGHT_GONE	(U32_MAX - 1)
+static_assert(SL_WEIGHT_GONE > SL_WEIGHT_MAX);
 
 /* One backend named by a BACKEND_NEW, _SET or _DEL request. */
 struct sl_be_req {
@@ -361,7 +414,6 @@ static struct sl_be_req *sl_be_req_find(struct sl_be_req *r, u32 n,
 
 /* What a change does to the backends named by a request. */
 enum sl_be_op {
-	SL_BE_NONE,	/* nothing: the service's options change */
 	SL_BE_ADD,	/* appended, with their weights */
 	SL_BE_SET,	/* their weights, where given, replace the current */
 	SL_BE_DEL,	/* left out */
@@ -369,22 +421,23 @@ enum sl_be_op {
 };
 
 /*
- * Build the state of @svc as it will be after a change: @op applied to
- * the backends @r[0..n) (sorted; for SL_BE_ADD and SL_BE_REPLACE, each
- * with its backend in .be and its weight). Must hold sn->lock. Out of memory (the requester's
- * cgroup's, SL_GFP_CONF), it says so in @extack.
+ * Build the state of @svc as it will be after a change. With @pending,
+ * that of a backend request: the service's backends with their
+ * next_weight (sl_be_reqs_resolve()), those it takes out left out, then
+ * those of @r[0..n) it adds (fresh or taken back). Without, the backends
+ * as they are (the service's options change). Must hold sn->lock. Out of
+ * memory (the requester's cgroup's, SL_GFP_CONF), it says so in @extack.
  */
 static struct sl_svc_state *sl_svc_state_next(struct sl_service *svc,
 					      const struct sl_svc_opts *o,
-					      enum sl_be_op op,
-					      struct sl_be_req *r, u32 n,
+					      bool pending,
+					      const struct sl_be_req *r, u32 n,
 					      struct netlink_ext_ack *extack)
 {
 	u32 cap = svc->nbackends + n + 1;
 	struct sl_svc_state *st;
 	struct sl_backend **arr, *be;
-	struct sl_be_req *q;
-	u32 *w, k = 0, i;
+	u32 *w, k = 0, i, wt;
 
 	lockdep_assert_held(&svc->sn->lock);
 	arr = kvmalloc_array(cap, sizeof(*arr), SL_GFP_CONF);
@@ -394,17 +447,15 @@ static struct sl_svc_state *sl_svc_state_next(struct sl_service *svc,
 		goto out;
 	}
 	list_for_each_entry(be, &svc->backends, list) {
-		if (op == SL_BE_REPLACE)
-			break;
-		q = op == SL_BE_SET || op == SL_BE_DEL ?
-		    sl_be_req_find(r, n, be) : NULL;
-		if (q && op == SL_BE_DEL)
+		wt = pending ? be->next_weight : be->weight;
+		if (wt == SL_WEIGHT_GONE)
 			continue;
 		arr[k] = be;
-		w[k++] = q && q->weight != SL_WEIGHT_UNSET ? q->weight :
-							     be->weight;
+		w[k++] = wt;
 	}
-	for (i = 0; (op == SL_BE_ADD || op == SL_BE_REPLACE) && i < n; i++) {
+	for (i = 0; pending && i < n; i++) {
+		if (!r[i].fresh && !r[i].retired)
+			continue;
 		arr[k] = r[i].be;
 		w[k++] = r[i].weight;
 	}
@@ -777,7 +828,7 @@ int sl_nl_svc_set(struct sk_buff *skb, struct genl_info *info)
 	err = sl_parse_svc_opts(tb, &o, info->extack);
 	if (err)
 		goto out;
-	st = sl_svc_state_next(svc, &o, SL_BE_NONE, NULL, 0, info->extack);
+	st = sl_svc_state_next(svc, &o, false, NULL, 0, info->extack);
 	if (IS_ERR(st)) {
 		err = PTR_ERR(st);
 		goto out;
@@ -796,16 +847,17 @@ out:
 }
 
 /*
- * Delete @svc, its backends and its hooks if it was the last. With KEEP,
- * a service whose connections live goes on the retired list, its backends
- * that carry them on its own (sl_svc_unretire()).
+ * Delete @svc, its backends and its hooks if it was the last. With KEEP
+ * (and at the namespace's exit, which releases every connection anyway),
+ * the service goes on the retired list, its backends on its own, as
+ * sl_be_park() puts them; with FLUSH it goes, its connections with it.
  */
 static void sl_svc_delete(struct sluice_net *sn, struct sl_service *svc,
 			  bool exiting)
 {
 	struct sl_svc_net *sv = sl_sv(sn);
-	struct sl_backend *be, *tmp;
-	bool flush, busy, keep;
+	LIST_HEAD(gone);
+	bool flush;
 	int fi;
 
 	lockdep_assert_held(&sn->lock);
@@ -817,34 +869,25 @@ static void sl_svc_delete(struct sluice_net *sn, struct sl_service *svc,
 	sv->nfamily[fi]--;
 	sl_svc_publish(svc, NULL);
 
-	/* At the namespace's exit every connection is released anyway. */
 	flush = !exiting && svc->on_delete == SLUICE_ON_DELETE_FLUSH;
+	list_splice_init(&svc->backends, &gone);
+	svc->nbackends = 0;
+	/* Flushed, those deleted before and kept till now go too. */
+	if (flush)
+		list_splice_tail_init(&svc->retired, &gone);
 	/*
-	 * No packet may still be assigning to the backends being flushed;
-	 * and a packet that found the service before it was unhashed may
-	 * still be tracking its connection: let it finish before the hooks
-	 * of a family without services can go.
+	 * A packet that found the service before it was unhashed may still
+	 * be tracking its connection: let it finish before the hooks of a
+	 * family without services can go (flushing waited already).
 	 */
-	busy = !list_empty(&svc->backends) || !list_empty(&svc->retired);
-	if ((flush && busy) || (!exiting && !sv->nfamily[fi]))
+	if (!sl_be_dispose(sn, svc, &gone, flush) && !exiting &&
+	    !sv->nfamily[fi])
 		synchronize_rcu();
-	keep = !exiting && !flush && atomic_read(&svc->total);
-	list_for_each_entry_safe(be, tmp, &svc->backends, list) {
-		list_del(&be->list);
-		svc->nbackends--;
-		if (keep)
-			sl_be_park(svc, be);
-		else
-			sl_be_retire(sn, be, flush);
-	}
-	if (keep) {
-		list_add(&svc->list, &sv->retired);
-	} else {
-		/* The backends deleted before, with their kept connections. */
-		sl_svc_drop_retired(sn, svc, flush);
-		if (flush && busy)
-			sl_conns_flush(sn);
+	if (flush) {
 		sl_svc_put(svc);
+	} else {
+		svc->gp = start_poll_synchronize_rcu();
+		list_add(&svc->list, &sv->retired);
 	}
 	if (exiting)
 		return;
@@ -978,10 +1021,28 @@ int sl_nl_svc_del(struct sk_buff *skb, struct genl_info *info)
 /* ---- backends --------------------------------------------------------- */
 
 /*
+ * The backend @be will be after request @op, which names it in @q (NULL if
+ * it does not): its weight, or SL_WEIGHT_GONE.
+ */
+static u32 sl_be_next_weight(const struct sl_backend *be,
+			     const struct sl_be_req *q, enum sl_be_op op)
+{
+	if (!q)
+		return op == SL_BE_REPLACE ? SL_WEIGHT_GONE : be->weight;
+	if (op == SL_BE_DEL)
+		return SL_WEIGHT_GONE;
+	if (q->weight != SL_WEIGHT_UNSET)
+		return q->weight;
+	return op == SL_BE_REPLACE ? 1 : be->weight;
+}
+
+/*
  * The service of a backend request, found under sn->lock, with @r[i].be
- * set to its backend at each key (NULL if none). Every backend must be of
- * the service's family, and for @op new (SL_BE_ADD), existing (SL_BE_SET,
- * SL_BE_DEL) or either (SL_BE_REPLACE).
+ * set to its backend at each key (NULL if none) and each of its backends'
+ * next_weight to what the request makes of it (valid until the lock is
+ * released). Every backend of the request must be of the service's family,
+ * and for @op new (SL_BE_ADD), existing (SL_BE_SET, SL_BE_DEL) or either
+ * (SL_BE_REPLACE).
  */
 static int sl_be_reqs_resolve(struct sluice_net *sn, struct genl_info *info,
 			      const struct sl_key *sk, struct sl_be_req *r,
@@ -1012,6 +1073,7 @@ static int sl_be_reqs_resolve(struct sluice_net *sn, struct genl_info *info,
 		q = sl_be_req_find(r, n, be);
 		if (q)
 			q->be = be;
+		be->next_weight = sl_be_next_weight(be, q, op);
 	}
 	for (i = 0; i < n && op != SL_BE_REPLACE; i++) {
 		if (op == SL_BE_ADD && r[i].be) {
@@ -1054,49 +1116,89 @@ static struct sl_backend *sl_be_alloc(struct sl_service *svc,
 	return be;
 }
 
-/*
- * Take out of service the backends on @gone, off @svc's list and out of
- * its published state already: flushed or parked as its on-delete says.
- * Must hold sn->lock.
- */
-static void sl_be_dispose(struct sluice_net *sn, struct sl_service *svc,
-			  struct list_head *gone)
+/* Free the backends sl_be_reqs_take() allocated for @r[0..n). */
+static void sl_be_reqs_untake(struct sl_be_req *r, u32 n)
 {
-	bool flush = svc->on_delete == SLUICE_ON_DELETE_FLUSH;
-	struct sl_backend *be, *tmp;
+	u32 i;
 
-	lockdep_assert_held(&sn->lock);
-	if (list_empty(gone))
-		return;
-	sl_svc_prune_retired(svc);
-	/* No packet may still be assigning to them when they are flushed. */
-	if (flush)
-		synchronize_rcu();
-	list_for_each_entry_safe(be, tmp, gone, list) {
-		list_del(&be->list);
-		if (flush)
-			sl_be_retire(sn, be, true);
-		else
-			sl_be_park(svc, be);
-	}
-	if (flush)
-		sl_conns_flush(sn);
+	for (i = 0; i < n; i++)
+		if (r[i].fresh)
+			sl_backend_put(r[i].be);
 }
 
 /*
- * BACKEND_NEW (@op SL_BE_ADD): the backends of the request join the
- * service. BACKEND_REPLACE (SL_BE_REPLACE): they become its backends,
- * with their weights (default 1); the others go as BACKEND_DEL's do.
+ * For SL_BE_ADD and SL_BE_REPLACE: a backend for every entry of @r the
+ * service lacks, each with its weight (default 1). One deleted with KEEP
+ * whose connections live is taken back, the same backend, its load with
+ * it; it stays on the retired list until the request commits. The others
+ * are allocated (.fresh). Must hold sn->lock; on failure, nothing changed.
  */
-static int sl_be_add(struct genl_info *info, enum sl_be_op op)
+static int sl_be_reqs_take(struct sl_service *svc, struct sl_be_req *r,
+			   u32 n, enum sl_be_op op,
+			   struct netlink_ext_ack *extack)
+{
+	u32 limit = min_t(unsigned int, READ_ONCE(backends_max),
+			  SL_BACKENDS_MAX);
+	struct sl_backend *be, *tmp;
+	struct sl_be_req *q;
+	u32 i;
+
+	lockdep_assert_held(&svc->sn->lock);
+	/* (a replace that does not grow the service passes a lowered limit) */
+	if ((op == SL_BE_ADD ? svc->nbackends + n : n) >
+	    max(op == SL_BE_ADD ? 0 : svc->nbackends, limit)) {
+		NL_SET_ERR_MSG(extack,
+			       "too many backends in this service (see the module parameter backends_max)");
+		return -ENOSPC;
+	}
+	sl_svc_prune_retired(svc);
+	list_for_each_entry_safe(be, tmp, &svc->retired, list) {
+		q = sl_be_req_find(r, n, be);
+		if (!q || q->be)
+			continue;
+		if (!atomic_read(&be->load)) {
+			/* nothing kept: it comes back new */
+			list_del(&be->list);
+			sl_backend_put(be);
+			svc->sn->svc.gen++;
+			continue;
+		}
+		q->be = be;
+		q->retired = true;
+	}
+	for (i = 0; i < n; i++) {
+		if (r[i].weight == SL_WEIGHT_UNSET)
+			r[i].weight = 1;
+		if (r[i].be)
+			continue;
+		r[i].be = sl_be_alloc(svc, &r[i]);
+		if (!r[i].be) {
+			NL_SET_ERR_MSG(extack, "not enough memory for the backends");
+			sl_be_reqs_untake(r, i);
+			return -ENOMEM;
+		}
+		r[i].fresh = true;
+	}
+	return 0;
+}
+
+/*
+ * A backend request, @op applied to the backends it names, in one state
+ * change. BACKEND_NEW (SL_BE_ADD): they join the service. BACKEND_SET
+ * (SL_BE_SET): they take the weights given. BACKEND_DEL (SL_BE_DEL): they
+ * go, as the service's on-delete says. BACKEND_REPLACE (SL_BE_REPLACE):
+ * they become its backends, with their weights (default 1), the others go
+ * as BACKEND_DEL's do. All or nothing.
+ */
+static int sl_be_change(struct genl_info *info, enum sl_be_op op)
 {
 	struct sluice_net *sn = sluice_pernet(genl_info_net(info));
 	struct nlattr *stb[SLUICE_SVC_A_MAX + 1];
 	struct sl_backend *be, *tmp;
 	struct sl_svc_state *st;
 	struct sl_service *svc;
-	struct sl_be_req *r, *q;
 	struct sl_svc_opts o;
+	struct sl_be_req *r;
 	struct sl_key sk;
 	LIST_HEAD(gone);
 	u32 n, i;
@@ -1113,70 +1215,44 @@ static int sl_be_add(struct genl_info *info, enum sl_be_op op)
 	err = sl_be_reqs_resolve(sn, info, &sk, r, n, op, &svc);
 	if (err)
 		goto out;
-	/* (a replace that does not grow the service passes a lowered limit) */
-	if ((op == SL_BE_ADD ? svc->nbackends + n : n) >
-	    max_t(unsigned int, op == SL_BE_ADD ? 0 : svc->nbackends,
-		  min_t(unsigned int, READ_ONCE(backends_max), SL_BACKENDS_MAX))) {
-		NL_SET_ERR_MSG(info->extack,
-			       "too many backends in this service (see the module parameter backends_max)");
-		err = -ENOSPC;
+	if (op == SL_BE_SET) {
+		for (i = 0; i < n && r[i].weight == SL_WEIGHT_UNSET; i++)
+			;
+		if (i == n)
+			goto out;	/* nothing to change */
+	}
+	if (op == SL_BE_ADD || op == SL_BE_REPLACE) {
+		err = sl_be_reqs_take(svc, r, n, op, info->extack);
+		if (err)
+			goto out;
+	}
+	sl_svc_opts_get(svc, &o);
+	st = sl_svc_state_next(svc, &o, true, r, n, info->extack);
+	if (IS_ERR(st)) {
+		sl_be_reqs_untake(r, n);
+		err = PTR_ERR(st);
 		goto out;
 	}
-	/*
-	 * Deleted with KEEP and still holding connections: the same
-	 * backend comes back, its load with it. It stays on the retired
-	 * list until nothing can fail any more.
-	 */
-	sl_svc_prune_retired(svc);
-	list_for_each_entry(be, &svc->retired, list) {
-		q = sl_be_req_find(r, n, be);
-		if (q && !q->be) {
-			q->be = be;
-			q->retired = true;
-		}
+	/* Nothing fails from here. */
+	list_for_each_entry_safe(be, tmp, &svc->backends, list) {
+		if (be->next_weight == SL_WEIGHT_GONE)
+			list_move_tail(&be->list, &gone);
+		else
+			WRITE_ONCE(be->weight, be->next_weight);
 	}
 	for (i = 0; i < n; i++) {
-		if (r[i].weight == SL_WEIGHT_UNSET)
-			r[i].weight = 1;
-		if (r[i].be)
+		if (!r[i].fresh && !r[i].retired)
 			continue;
-		r[i].be = sl_be_alloc(svc, &r[i]);
-		if (!r[i].be) {
-			NL_SET_ERR_MSG(info->extack, "not enough memory for the backends");
-			err = -ENOMEM;
-			goto undo;
-		}
-		r[i].fresh = true;
-	}
-
-	sl_svc_opts_get(svc, &o);
-	st = sl_svc_state_next(svc, &o, op, r, n, info->extack);
-	if (IS_ERR(st)) {
-		err = PTR_ERR(st);
-		goto undo;
-	}
-	if (op == SL_BE_REPLACE) {
-		list_for_each_entry_safe(be, tmp, &svc->backends, list)
-			if (!sl_be_req_find(r, n, be))
-				list_move_tail(&be->list, &gone);
-	}
-	for (i = 0; i < n; i++) {
 		WRITE_ONCE(r[i].be->weight, r[i].weight);
 		if (r[i].retired)
 			list_del(&r[i].be->list);
-		if (r[i].retired || r[i].fresh)
-			list_add_tail(&r[i].be->list, &svc->backends);
+		list_add_tail(&r[i].be->list, &svc->backends);
 	}
 	svc->nbackends = st->n;
 	sl_svc_publish(svc, st);
 	sn->svc.gen++;
-	sl_be_dispose(sn, svc, &gone);
-	goto out;
-undo:
-	/* the new ones go; the retired ones never left their list */
-	for (i = 0; i < n; i++)
-		if (r[i].fresh)
-			sl_backend_put(r[i].be);
+	sl_be_dispose(sn, svc, &gone,
+		      svc->on_delete == SLUICE_ON_DELETE_FLUSH);
 out:
 	mutex_unlock(&sn->lock);
 	kvfree(r);
@@ -1185,98 +1261,22 @@ out:
 
 int sl_nl_be_new(struct sk_buff *skb, struct genl_info *info)
 {
-	return sl_be_add(info, SL_BE_ADD);
-}
-
-int sl_nl_be_replace(struct sk_buff *skb, struct genl_info *info)
-{
-	return sl_be_add(info, SL_BE_REPLACE);
+	return sl_be_change(info, SL_BE_ADD);
 }
 
 int sl_nl_be_set(struct sk_buff *skb, struct genl_info *info)
 {
-	struct sluice_net *sn = sluice_pernet(genl_info_net(info));
-	struct nlattr *stb[SLUICE_SVC_A_MAX + 1];
-	struct sl_svc_state *st;
-	struct sl_service *svc;
-	struct sl_svc_opts o;
-	struct sl_be_req *r;
-	struct sl_key sk;
-	u32 n, i;
-	int err;
-
-	err = sl_parse_svc_key(info, stb, &sk);
-	if (err)
-		return err;
-	r = sl_parse_bes(info, false, &n);
-	if (IS_ERR(r))
-		return PTR_ERR(r);
-
-	mutex_lock(&sn->lock);
-	err = sl_be_reqs_resolve(sn, info, &sk, r, n, SL_BE_SET, &svc);
-	if (err)
-		goto out;
-	for (i = 0; i < n && r[i].weight == SL_WEIGHT_UNSET; i++)
-		;
-	if (i == n)
-		goto out;	/* nothing to change */
-	sl_svc_opts_get(svc, &o);
-	st = sl_svc_state_next(svc, &o, SL_BE_SET, r, n, info->extack);
-	if (IS_ERR(st)) {
-		err = PTR_ERR(st);
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		if (r[i].weight != SL_WEIGHT_UNSET)
-			WRITE_ONCE(r[i].be->weight, r[i].weight);
-	sl_svc_publish(svc, st);
-	sn->svc.gen++;
-out:
-	mutex_unlock(&sn->lock);
-	kvfree(r);
-	return err;
+	return sl_be_change(info, SL_BE_SET);
 }
 
 int sl_nl_be_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct sluice_net *sn = sluice_pernet(genl_info_net(info));
-	struct nlattr *stb[SLUICE_SVC_A_MAX + 1];
-	struct sl_svc_state *st;
-	struct sl_service *svc;
-	struct sl_svc_opts o;
-	struct sl_be_req *r;
-	struct sl_key sk;
-	LIST_HEAD(gone);
-	u32 n, i;
-	int err;
+	return sl_be_change(info, SL_BE_DEL);
+}
 
-	err = sl_parse_svc_key(info, stb, &sk);
-	if (err)
-		return err;
-	r = sl_parse_bes(info, false, &n);
-	if (IS_ERR(r))
-		return PTR_ERR(r);
-
-	mutex_lock(&sn->lock);
-	err = sl_be_reqs_resolve(sn, info, &sk, r, n, SL_BE_DEL, &svc);
-	if (err)
-		goto out;
-	sl_svc_opts_get(svc, &o);
-	st = sl_svc_state_next(svc, &o, SL_BE_DEL, r, n, info->extack);
-	if (IS_ERR(st)) {
-		err = PTR_ERR(st);
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		list_move_tail(&r[i].be->list, &gone);
-	svc->nbackends -= n;
-	sl_svc_publish(svc, st);
-	sn->svc.gen++;
-	sl_be_dispose(sn, svc, &gone);
-out:
-	mutex_unlock(&sn->lock);
-	kvfree(r);
-	return err;
+int sl_nl_be_replace(struct sk_buff *skb, struct genl_info *info)
+{
+	return sl_be_change(info, SL_BE_REPLACE);
 }
 
 /* ---- replies and dumps ------------------------------------------------ */

@@ -7,19 +7,21 @@
  * Object lifetimes:
  *
  *   sl_service   in the namespace's list and hash while configured (one
- *                reference), then on its retired list while connections
- *                kept at its deletion live (the same reference); each of
- *                its backends holds one more. Freed
+ *                reference), then, deleted with KEEP, on its retired list
+ *                (the same reference) while connections kept at its
+ *                deletion live, and at least a grace period, for a packet
+ *                that found it just before to assign its connection; each
+ *                of its backends holds one more. Freed
  *                with kfree_rcu once the last reference goes, because the
  *                packet path finds it in the RCU hash without a reference.
  *   sl_backend   in its service's list while configured (one reference);
  *                every published sl_svc_state that lists it holds one, and
  *                so does every tracked connection (sl_conn). A deleted
- *                backend whose connections are kept goes on its service's
- *                retired list (the same reference) until the last of them
- *                is released. (Its load is read at once: a connection a
- *                packet that read the old state assigns in that instant
- *                can leave it off every list, its connection tracked.)
+ *                backend deleted with KEEP goes on its service's retired
+ *                list (the same reference) until the last of its
+ *                connections is released and a grace period has passed
+ *                (start_poll_synchronize_rcu()): a packet that read the
+ *                state from before its deletion may still assign one.
  *   sl_svc_state the immutable snapshot the packet path uses: the
  *                scheduler table and the backends it indexes. Replaced as a
  *                whole (rcu_assign_pointer) on every change, the old one
@@ -65,6 +67,9 @@ struct sl_backend {
 	union nf_inet_addr addr;
 	__be16 port;
 	u32 weight;			/* WRITE_ONCE under lock */
+	u32 next_weight;		/* during a backend request, under
+					 * lock: its weight after it, or
+					 * SL_WEIGHT_GONE (service.c) */
 	u64 id;				/* stable identity for the scheduler */
 	bool flushed;			/* deleted with FLUSH: conns.c kills
 					 * its entries; set under lock, read
@@ -73,6 +78,8 @@ struct sl_backend {
 	atomic_t load;			/* live connections */
 	atomic64_t conns;		/* assigned in total */
 	atomic64_t overflows;		/* first choice of a key, was full */
+	unsigned long gp;		/* retired: start_poll_synchronize_rcu()
+					 * when it was */
 	struct rcu_head rcu;
 };
 
@@ -110,11 +117,12 @@ struct sl_service {
 	struct list_head backends;	/* under lock */
 	u32 nbackends;
 	/*
-	 * Backends deleted with KEEP while they had live connections, each
-	 * holding the list's reference, so that one added again is the same
+	 * Backends deleted with KEEP, each holding the list's reference,
+	 * so that one added again while its connections live is the same
 	 * backend, its load included: its kept connections count towards
-	 * its cap. Those whose load fell to 0 are dropped at the service's
-	 * next backend add or delete. Under lock.
+	 * its cap. Those whose load is 0 a grace period after their
+	 * deletion are dropped at the service's next backend request (or
+	 * at once when added again). Under lock.
 	 */
 	struct list_head retired;
 	struct sl_svc_state __rcu *state;
@@ -125,6 +133,8 @@ struct sl_service {
 	atomic64_t overflows;
 	atomic64_t no_backend;
 	unsigned long full_event_at;	/* jiffies of the last BACKEND_FULL */
+	unsigned long gp;		/* retired: start_poll_synchronize_rcu()
+					 * when it was */
 	struct rcu_head rcu;
 };
 
@@ -145,12 +155,13 @@ struct sl_svc_net {
 	struct hlist_head hash[1 << SL_SVC_HASH_BITS];	/* RCU */
 	struct list_head services;	/* under lock, in creation order */
 	/*
-	 * Services deleted with KEEP while they had live connections, each
-	 * holding the list's reference, with their backends on their own
-	 * retired lists: one created again is the same service, its live
-	 * total and its backends' loads included. Those whose total fell to
-	 * 0 are dropped at the next service add or delete, or when the last
-	 * tracked connection of a family goes. Under lock.
+	 * Services deleted with KEEP, each holding the list's reference,
+	 * with their backends on their own retired lists: one created again
+	 * while its connections live is the same service, its live total
+	 * and its backends' loads included. Those whose total is 0 a grace
+	 * period after their deletion are dropped at the next service add
+	 * or delete, or when the last tracked connection of a family goes
+	 * (or at once when created again). Under lock.
 	 */
 	struct list_head retired;
 	u32 nservices;
