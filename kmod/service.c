@@ -131,22 +131,39 @@ static struct sl_service *sl_svc_find_retired(struct sluice_net *sn,
 }
 
 /*
- * Drop the retired backends of @svc whose kept connections have all
- * ended, once no packet can be assigning a connection to them any more
- * (a grace period since they were parked). Must hold sn->lock.
+ * Is a parked object with grace-period cookie @gp and live count @count
+ * spent: can no packet still be assigning a connection to it (the grace
+ * period has passed), and have all of its connections ended? The grace
+ * period is looked at first: poll_state_synchronize_rcu() orders the read
+ * of the count after it, so an increment by a packet of before the delete
+ * cannot slip in between.
  */
-static void sl_svc_prune_retired(struct sl_service *svc)
+static bool sl_parked_spent(unsigned long gp, const atomic_t *count)
+{
+	return poll_state_synchronize_rcu(gp) && !atomic_read(count);
+}
+
+/*
+ * Drop the retired backends of @svc that are spent (sl_parked_spent()).
+ * Returns whether some without connections wait for their grace period.
+ * Must hold sn->lock.
+ */
+static bool sl_svc_prune_retired(struct sl_service *svc)
 {
 	struct sl_backend *be, *tmp;
+	bool waiting = false;
 
 	lockdep_assert_held(&svc->sn->lock);
 	list_for_each_entry_safe(be, tmp, &svc->retired, list) {
-		if (atomic_read(&be->load) || !poll_state_synchronize_rcu(be->gp))
+		if (!sl_parked_spent(be->gp, &be->load)) {
+			waiting |= !atomic_read(&be->load);
 			continue;
+		}
 		list_del(&be->list);
 		sl_backend_put(be);
 		svc->sn->svc.gen++;	/* dumps list the retired ones */
 	}
+	return waiting;
 }
 
 /*
@@ -154,8 +171,9 @@ static void sl_svc_prune_retired(struct sl_service *svc)
  * the retired list (KEEP: if it comes back, its connections are its load),
  * with @gp, the grace period (start_poll_synchronize_rcu()) after which no
  * packet that read a state listing it can still be assigning to it: it is
- * dropped once that has passed and its load is 0 (sl_svc_prune_retired()).
- * Reading its load now would miss such a connection. Must hold sn->lock.
+ * dropped once that has passed and its load is 0 (sl_svc_prune_retired(),
+ * from sl_retired_gc() at the latest). Reading its load now would miss
+ * such a connection. Must hold sn->lock.
  */
 static void sl_be_park(struct sl_service *svc, struct sl_backend *be,
 		       unsigned long gp)
@@ -164,6 +182,12 @@ static void sl_be_park(struct sl_service *svc, struct sl_backend *be,
 	be->gp = gp;
 	list_add(&be->list, &svc->retired);
 	svc->sn->svc.gen++;	/* dumps list the retired ones */
+}
+
+/* Have sl_retired_gc() look at what was just parked, soon. */
+static void sl_retired_gc_kick(struct sluice_net *sn)
+{
+	queue_delayed_work(sl_wq, &sn->svc.retired_gc, SL_RETIRED_GC_DELAY);
 }
 
 static void sl_svc_put(struct sl_service *svc)
@@ -215,7 +239,6 @@ static bool sl_be_dispose(struct sluice_net *sn, struct sl_service *svc,
 	lockdep_assert_held(&sn->lock);
 	if (list_empty(gone))
 		return false;
-	sl_svc_prune_retired(svc);
 	if (flush)
 		synchronize_rcu();
 	else
@@ -229,6 +252,8 @@ static bool sl_be_dispose(struct sluice_net *sn, struct sl_service *svc,
 	}
 	if (flush)
 		sl_conns_flush(sn);
+	else
+		sl_retired_gc_kick(sn);
 	return flush;
 }
 
@@ -243,28 +268,34 @@ static void sl_svc_drop(struct sluice_net *sn, struct sl_service *svc)
 }
 
 /*
- * Drop the retired services whose kept connections have all ended and
- * that no packet can still be assigning to (a grace period since their
- * deletion), or @all of them. Must hold sn->lock.
+ * Drop the retired services that are spent (sl_parked_spent()), or @all
+ * of them. Returns whether some without connections wait for their grace
+ * period. Must hold sn->lock.
  */
-static void sl_svcs_prune_retired(struct sluice_net *sn, bool all)
+static bool sl_svcs_prune_retired(struct sluice_net *sn, bool all)
 {
 	struct sl_service *svc, *tmp;
+	bool waiting = false;
 
 	lockdep_assert_held(&sn->lock);
 	list_for_each_entry_safe(svc, tmp, &sl_sv(sn)->retired, list) {
-		if (!all && (atomic_read(&svc->total) ||
-			     !poll_state_synchronize_rcu(svc->gp)))
+		if (!all && !sl_parked_spent(svc->gp, &svc->total)) {
+			waiting |= !atomic_read(&svc->total);
 			continue;
+		}
 		sl_svc_drop(sn, svc);
 	}
+	return waiting;
 }
 
 /*
  * The retired service at @k, taken off the retired list with the list's
  * reference, if connections kept at its deletion live; NULL otherwise
- * (one without them is dropped: the service comes back new). Must hold
- * sn->lock.
+ * (one without them is dropped: the service comes back new). One deleted
+ * less than a grace period ago is waited for first (cond_synchronize_rcu():
+ * only a delete followed at once by an add of the same key waits), so
+ * that a connection a packet of before the delete assigns to it is
+ * counted. Must hold sn->lock.
  */
 static struct sl_service *sl_svc_unretire(struct sluice_net *sn,
 					  const struct sl_key *k)
@@ -273,6 +304,7 @@ static struct sl_service *sl_svc_unretire(struct sluice_net *sn,
 
 	if (!svc)
 		return NULL;
+	cond_synchronize_rcu(svc->gp);
 	if (!atomic_read(&svc->total)) {
 		sl_svc_drop(sn, svc);
 		return NULL;
@@ -870,6 +902,7 @@ static void sl_svc_delete(struct sluice_net *sn, struct sl_service *svc,
 	sl_svc_publish(svc, NULL);
 
 	flush = !exiting && svc->on_delete == SLUICE_ON_DELETE_FLUSH;
+	sl_svc_prune_retired(svc);
 	list_splice_init(&svc->backends, &gone);
 	svc->nbackends = 0;
 	/* Flushed, those deleted before and kept till now go too. */
@@ -891,6 +924,8 @@ static void sl_svc_delete(struct sluice_net *sn, struct sl_service *svc,
 	}
 	if (exiting)
 		return;
+	if (!flush)
+		sl_retired_gc_kick(sn);
 	sl_hooks_put_unused(sn);
 }
 
@@ -984,6 +1019,29 @@ static void sl_hooks_gc(struct work_struct *work)
 	}
 	if (waiting & ~gone)
 		queue_delayed_work(sl_wq, &sv->hooks_gc, HZ);
+}
+
+/*
+ * Drop what deletes parked once it is spent (sl_parked_spent()): the
+ * retired backends of every service, the retired services. Looked at
+ * again while some without connections wait for their grace period;
+ * those with connections wait for the next request or for sl_hooks_gc().
+ */
+static void sl_retired_gc(struct work_struct *work)
+{
+	struct sl_svc_net *sv = container_of(to_delayed_work(work),
+					     struct sl_svc_net, retired_gc);
+	struct sluice_net *sn = container_of(sv, struct sluice_net, svc);
+	struct sl_service *svc;
+	bool waiting;
+
+	mutex_lock(&sn->lock);
+	waiting = sl_svcs_prune_retired(sn, false);
+	list_for_each_entry(svc, &sv->services, list)
+		waiting |= sl_svc_prune_retired(svc);
+	if (waiting)
+		sl_retired_gc_kick(sn);
+	mutex_unlock(&sn->lock);
 }
 
 int sl_nl_svc_del(struct sk_buff *skb, struct genl_info *info)
@@ -1130,8 +1188,12 @@ static void sl_be_reqs_untake(struct sl_be_req *r, u32 n)
  * For SL_BE_ADD and SL_BE_REPLACE: a backend for every entry of @r the
  * service lacks, each with its weight (default 1). One deleted with KEEP
  * whose connections live is taken back, the same backend, its load with
- * it; it stays on the retired list until the request commits. The others
- * are allocated (.fresh). Must hold sn->lock; on failure, nothing changed.
+ * it; it stays on the retired list until the request commits. One without
+ * live connections is dropped, and the backend comes back new, once no
+ * packet of before its delete can be assigning to it (a delete followed at
+ * once by an add of the same backend waits for that: cond_synchronize_rcu()).
+ * The others are allocated (.fresh). Must hold sn->lock; on failure,
+ * nothing visible changed.
  */
 static int sl_be_reqs_take(struct sl_service *svc, struct sl_be_req *r,
 			   u32 n, enum sl_be_op op,
@@ -1151,11 +1213,11 @@ static int sl_be_reqs_take(struct sl_service *svc, struct sl_be_req *r,
 			       "too many backends in this service (see the module parameter backends_max)");
 		return -ENOSPC;
 	}
-	sl_svc_prune_retired(svc);
 	list_for_each_entry_safe(be, tmp, &svc->retired, list) {
 		q = sl_be_req_find(r, n, be);
 		if (!q || q->be)
 			continue;
+		cond_synchronize_rcu(be->gp);
 		if (!atomic_read(&be->load)) {
 			/* nothing kept: it comes back new */
 			list_del(&be->list);
@@ -1215,6 +1277,7 @@ static int sl_be_change(struct genl_info *info, enum sl_be_op op)
 	err = sl_be_reqs_resolve(sn, info, &sk, r, n, op, &svc);
 	if (err)
 		goto out;
+	sl_svc_prune_retired(svc);
 	if (op == SL_BE_SET) {
 		for (i = 0; i < n && r[i].weight == SL_WEIGHT_UNSET; i++)
 			;
@@ -1570,6 +1633,7 @@ int sl_svc_net_init(struct sluice_net *sn)
 	INIT_LIST_HEAD(&sv->services);
 	INIT_LIST_HEAD(&sv->retired);
 	INIT_DELAYED_WORK(&sv->hooks_gc, sl_hooks_gc);
+	INIT_DELAYED_WORK(&sv->retired_gc, sl_retired_gc);
 	sv->nat_until[0] = jiffies;
 	sv->nat_until[1] = jiffies;
 	sl_conns_net_init(sn);
@@ -1599,6 +1663,7 @@ void sl_svc_net_exit(struct sluice_net *sn)
 	/* No hook runs any more once a grace period has passed (in there). */
 	sl_conns_net_exit(sn);
 	cancel_delayed_work_sync(&sv->hooks_gc);
+	cancel_delayed_work_sync(&sv->retired_gc);
 }
 
 int __init sl_svc_module_init(void)

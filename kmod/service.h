@@ -57,6 +57,8 @@ struct nf_conn;
 #define SL_SEED_DEFAULT		0x51c3e5edu
 /* How often tracked connections are checked for their end. */
 #define SL_CONNS_GC_MS		50
+/* How soon after a delete its parked objects are looked at (sl_retired_gc) */
+#define SL_RETIRED_GC_DELAY	(HZ / 10)
 
 struct sl_service;
 
@@ -121,8 +123,8 @@ struct sl_service {
 	 * so that one added again while its connections live is the same
 	 * backend, its load included: its kept connections count towards
 	 * its cap. Those whose load is 0 a grace period after their
-	 * deletion are dropped at the service's next backend request (or
-	 * at once when added again). Under lock.
+	 * deletion are dropped by sl_retired_gc() soon after, or at the
+	 * service's next backend request. Under lock.
 	 */
 	struct list_head retired;
 	struct sl_svc_state __rcu *state;
@@ -159,9 +161,9 @@ struct sl_svc_net {
 	 * with their backends on their own retired lists: one created again
 	 * while its connections live is the same service, its live total
 	 * and its backends' loads included. Those whose total is 0 a grace
-	 * period after their deletion are dropped at the next service add
-	 * or delete, or when the last tracked connection of a family goes
-	 * (or at once when created again). Under lock.
+	 * period after their deletion are dropped by sl_retired_gc() soon
+	 * after, at the next service add or delete, or when the last
+	 * tracked connection of a family goes. Under lock.
 	 */
 	struct list_head retired;
 	u32 nservices;
@@ -181,6 +183,7 @@ struct sl_svc_net {
 	atomic_t tracked[2];		/* tracked connections per family */
 	unsigned long nat_until[2];	/* written by the conns worker */
 	struct delayed_work hooks_gc;	/* unregisters hooks no longer used */
+	struct delayed_work retired_gc;	/* drops what deletes parked */
 	u32 gen;			/* bumped on every change, for dumps */
 
 	struct mutex conns_lock;

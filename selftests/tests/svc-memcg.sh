@@ -4,9 +4,11 @@
 # its cgroup's memory.max is refused with a message, without the OOM
 # killer, and changes nothing; a request that fits still succeeds there,
 # and the refused one succeeds from a cgroup with room. Uncharged, the
-# 2 MiB Maglev table below would be built whatever the limit.
+# 2 MiB Maglev table below would be built whatever the limit. The backends
+# a delete parks (until no packet can be assigning to them) are freed
+# soon after without another request.
 #
-# timeout: 90
+# timeout: 240
 . /selftests/lib.sh
 ensure_module
 grep -qw memory /sys/fs/cgroup/cgroup.controllers || skip "no memory controller"
@@ -82,3 +84,19 @@ expect_eq "deleted backends once it is back" "$(svc_jq tcp $VIP4 '.deleted_backe
 touch "$SL_TMP/release"
 wait $HELD || fail "held connections failed: $(cat "$SL_TMP/held.err")"
 log "a list refused for memory left the deleted backend and its 2 connections as they were"
+
+# What a delete parks is freed without another request: 16,000 backends
+# (2 MiB of them, and their table) added and deleted from a cgroup of
+# their own leave less than 1 MiB charged to it (per-CPU charge caches)
+# once their grace period has passed.
+CG=$(cg_new parked)
+base=$(cat "$CG/memory.current")
+awk 'BEGIN { for (i = 0; i < 16000; i++) printf "10.8.%d.%d:80\n", i / 250, i % 250 + 1 }' >"$SL_TMP/list"
+# shellcheck disable=SC2046
+hc sluice backend add tcp 10.96.0.11:80 $(cat "$SL_TMP/list") || fail "16,000 backends added from a cgroup"
+added=$(cat "$CG/memory.current")
+# shellcheck disable=SC2046
+hc sluice backend del tcp 10.96.0.11:80 $(cat "$SL_TMP/list") || fail "16,000 backends deleted"
+freed() { [ "$(cat "$CG/memory.current")" -le $((base + 1048576)) ]; }
+wait_for 20 freed || fail "16,000 backends deleted: $(cat "$CG/memory.current") bytes still charged (before: $base, added: $added)"
+log "16,000 backends added and deleted: charged $base, $added, then $(cat "$CG/memory.current") bytes"
