@@ -128,13 +128,20 @@ queue_pop() {
 	printf '%s\n' "${name#* }"
 }
 
-# dispatch PIPE QUEUE: answers each request of a VM (a line on PIPE.out)
-# with the next test of QUEUE (a line on PIPE.in).
+# dispatch PIPE QUEUE OWNER: answers each request of a VM (a line on
+# PIPE.out) with the next test of QUEUE (a line on PIPE.in), until it is
+# killed or process OWNER (the one that boots the VM) is gone.
 dispatch() {
-	local r w req
+	local r w req rc
 	exec {r}<>"$1.out" {w}<>"$1.in"
-	while IFS= read -r -u "$r" req; do
-		queue_pop "$2" >&"$w"
+	while :; do
+		IFS= read -r -t 10 -u "$r" req
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			queue_pop "$2" >&"$w"
+		elif [ $rc -le 128 ] || ! kill -0 "$3" 2>/dev/null; then
+			return
+		fi
 	done
 }
 
@@ -149,7 +156,7 @@ boot_vm() {
 	limit=$(awk '{ n += $1 } END { print n + 180 }' "$d/queue.all")
 	rm -f "$d/queue$sfx.pipe.in" "$d/queue$sfx.pipe.out"
 	mkfifo "$d/queue$sfx.pipe.in" "$d/queue$sfx.pipe.out"
-	dispatch "$d/queue$sfx.pipe" "$d/queue" &
+	dispatch "$d/queue$sfx.pipe" "$d/queue" "$BASHPID" &
 	dpid=$!
 	: >"$d/results$sfx.log"
 	VMLINUZ=${kvmlinuz[$k]} INITRD=${kinitrd[$k]} VM_TIMEOUT=$limit \
@@ -234,7 +241,8 @@ collect_vm() {
 finish_kernel() {
 	local k=$1 d=$SLUICE_BUILD/$1 name
 	while read -r _ name; do
-		cat "$d"/results*.log.txt 2>/dev/null | grep -q "^R $name " ||
+		awk -v n="$name" '$1 == "R" && $2 == n { f = 1 } END { exit !f }' \
+			"$d"/results*.log.txt 2>/dev/null ||
 			result "not ok" "$k/$name" "not run: its VM stopped before it or in it"
 	done <"$d/queue.all"
 	echo "# $k (${kver[$k]}): $((SECONDS - ${kstart[$k]})) s"
@@ -259,11 +267,12 @@ for k in $inturn; do
 	collect_vm "$k" 1
 	finish_kernel "$k"
 done
-# The in-turn VMs are done: a second VM for each kernel beside them that
-# still has two tests or more to hand out.
+# The in-turn VMs are done (or there were none): a second VM for each
+# kernel beside them that still has tests worth its boot and its closing
+# checks (a debug VM's take a minute): two or more, of 300 s of limits.
 for k in $beside; do
 	[ -n "${vmpid[$k]:-}" ] || continue
-	[ "$(wc -l <"$SLUICE_BUILD/$k/queue")" -ge 2 ] || continue
+	awk '{ n++; t += $1 } END { exit !(n >= 2 && t >= 300) }' "$SLUICE_BUILD/$k/queue" || continue
 	boot_vm "$k" 2 &
 	vm2pid[$k]=$!
 done
