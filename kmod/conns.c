@@ -72,9 +72,14 @@ static void sl_conn_release(struct sl_conn *c)
 	struct sl_svc_net *sv = &be->svc->sn->svc;
 	int fi = sl_family_idx(be->svc->family);
 	struct nf_conn *ct = c->ct;
+	bool spent;
 
-	atomic_dec(&be->load);
-	atomic_dec(&be->svc->total);
+	/* The last connection of a parked backend or service: it can go. */
+	spent = atomic_dec_and_test(&be->load) && READ_ONCE(be->parked);
+	if (atomic_dec_and_test(&be->svc->total) && READ_ONCE(be->svc->parked))
+		spent = true;
+	if (spent)
+		sl_retired_gc_kick(be->svc->sn);
 	/* A TCP entry that outlives its connection (TIME_WAIT, CLOSE) still
 	 * needs translating, for as long as the namespace keeps such entries.
 	 */

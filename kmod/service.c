@@ -155,6 +155,7 @@ static bool sl_svc_prune_retired(struct sl_service *svc)
 
 	lockdep_assert_held(&svc->sn->lock);
 	list_for_each_entry_safe(be, tmp, &svc->retired, list) {
+		cond_resched();
 		if (!sl_parked_spent(be->gp, &be->load)) {
 			waiting |= !atomic_read(&be->load);
 			continue;
@@ -172,20 +173,26 @@ static bool sl_svc_prune_retired(struct sl_service *svc)
  * with @gp, the grace period (start_poll_synchronize_rcu()) after which no
  * packet that read a state listing it can still be assigning to it: it is
  * dropped once that has passed and its load is 0 (sl_svc_prune_retired(),
- * from sl_retired_gc() at the latest). Reading its load now would miss
- * such a connection. Must hold sn->lock.
+ * from sl_retired_gc() at the latest: the caller kicks it, and so does the
+ * release of its last connection). Reading its load now would miss such
+ * a connection. Must hold sn->lock.
  */
 static void sl_be_park(struct sl_service *svc, struct sl_backend *be,
 		       unsigned long gp)
 {
 	lockdep_assert_held(&svc->sn->lock);
 	be->gp = gp;
+	WRITE_ONCE(be->parked, true);
 	list_add(&be->list, &svc->retired);
 	svc->sn->svc.gen++;	/* dumps list the retired ones */
 }
 
-/* Have sl_retired_gc() look at what was just parked, soon. */
-static void sl_retired_gc_kick(struct sluice_net *sn)
+/*
+ * Have sl_retired_gc() look at what deletes parked, soon: after a delete,
+ * and when the last connection of a parked backend or service ends
+ * (conns.c). Any context.
+ */
+void sl_retired_gc_kick(struct sluice_net *sn)
 {
 	queue_delayed_work(sl_wq, &sn->svc.retired_gc, SL_RETIRED_GC_DELAY);
 }
@@ -279,6 +286,7 @@ static bool sl_svcs_prune_retired(struct sluice_net *sn, bool all)
 
 	lockdep_assert_held(&sn->lock);
 	list_for_each_entry_safe(svc, tmp, &sl_sv(sn)->retired, list) {
+		cond_resched();
 		if (!all && !sl_parked_spent(svc->gp, &svc->total)) {
 			waiting |= !atomic_read(&svc->total);
 			continue;
@@ -304,12 +312,15 @@ static struct sl_service *sl_svc_unretire(struct sluice_net *sn,
 
 	if (!svc)
 		return NULL;
-	cond_synchronize_rcu(svc->gp);
 	if (!atomic_read(&svc->total)) {
-		sl_svc_drop(sn, svc);
-		return NULL;
+		cond_synchronize_rcu(svc->gp);
+		if (!atomic_read(&svc->total)) {
+			sl_svc_drop(sn, svc);
+			return NULL;
+		}
 	}
 	list_del(&svc->list);
+	WRITE_ONCE(svc->parked, false);
 	return svc;
 }
 
@@ -813,6 +824,7 @@ int sl_nl_svc_new(struct sk_buff *skb, struct genl_info *info)
 			NL_SET_ERR_MSG(info->extack,
 				       "cannot register the NAT hooks of this family");
 			if (reused) {
+				WRITE_ONCE(svc->parked, true);
 				list_add(&svc->list, &sv->retired);
 				sv->gen++;
 			} else {
@@ -920,6 +932,7 @@ static void sl_svc_delete(struct sluice_net *sn, struct sl_service *svc,
 		sl_svc_put(svc);
 	} else {
 		svc->gp = start_poll_synchronize_rcu();
+		WRITE_ONCE(svc->parked, true);
 		list_add(&svc->list, &sv->retired);
 	}
 	if (exiting)
@@ -1025,7 +1038,7 @@ static void sl_hooks_gc(struct work_struct *work)
  * Drop what deletes parked once it is spent (sl_parked_spent()): the
  * retired backends of every service, the retired services. Looked at
  * again while some without connections wait for their grace period;
- * those with connections wait for the next request or for sl_hooks_gc().
+ * for those with connections, the release of the last one kicks it.
  */
 static void sl_retired_gc(struct work_struct *work)
 {
@@ -1217,7 +1230,8 @@ static int sl_be_reqs_take(struct sl_service *svc, struct sl_be_req *r,
 		q = sl_be_req_find(r, n, be);
 		if (!q || q->be)
 			continue;
-		cond_synchronize_rcu(be->gp);
+		if (!atomic_read(&be->load))
+			cond_synchronize_rcu(be->gp);
 		if (!atomic_read(&be->load)) {
 			/* nothing kept: it comes back new */
 			list_del(&be->list);
@@ -1307,8 +1321,10 @@ static int sl_be_change(struct genl_info *info, enum sl_be_op op)
 		if (!r[i].fresh && !r[i].retired)
 			continue;
 		WRITE_ONCE(r[i].be->weight, r[i].weight);
-		if (r[i].retired)
+		if (r[i].retired) {
 			list_del(&r[i].be->list);
+			WRITE_ONCE(r[i].be->parked, false);
+		}
 		list_add_tail(&r[i].be->list, &svc->backends);
 	}
 	svc->nbackends = st->n;

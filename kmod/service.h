@@ -82,6 +82,8 @@ struct sl_backend {
 	atomic64_t overflows;		/* first choice of a key, was full */
 	unsigned long gp;		/* retired: start_poll_synchronize_rcu()
 					 * when it was */
+	bool parked;			/* on the retired list; WRITE_ONCE
+					 * under lock, read by conns.c */
 	struct rcu_head rcu;
 };
 
@@ -137,6 +139,8 @@ struct sl_service {
 	unsigned long full_event_at;	/* jiffies of the last BACKEND_FULL */
 	unsigned long gp;		/* retired: start_poll_synchronize_rcu()
 					 * when it was */
+	bool parked;			/* on the retired list; WRITE_ONCE
+					 * under lock, read by conns.c */
 	struct rcu_head rcu;
 };
 
@@ -216,6 +220,7 @@ int sl_nl_be_replace(struct sk_buff *skb, struct genl_info *info);
 int sl_nl_be_dump(struct sk_buff *skb, struct netlink_callback *cb);
 
 void sl_hooks_put_unused(struct sluice_net *sn);
+void sl_retired_gc_kick(struct sluice_net *sn);
 static inline int sl_family_idx(u16 family)
 {
 	return family == AF_INET6;

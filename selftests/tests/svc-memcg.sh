@@ -95,6 +95,7 @@ awk 'BEGIN { for (i = 0; i < 16000; i++) printf "10.8.%d.%d:80\n", i / 250, i % 
 # shellcheck disable=SC2046
 hc sluice backend add tcp 10.96.0.11:80 $(cat "$SL_TMP/list") || fail "16,000 backends added from a cgroup"
 added=$(cat "$CG/memory.current")
+[ $((added - base)) -ge $((2 * 1048576)) ] || fail "16,000 backends added: only $((added - base)) bytes charged to their cgroup"
 # shellcheck disable=SC2046
 hc sluice backend del tcp 10.96.0.11:80 $(cat "$SL_TMP/list") || fail "16,000 backends deleted"
 freed() { [ "$(cat "$CG/memory.current")" -le $((base + 1048576)) ]; }
