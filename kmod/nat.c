@@ -63,7 +63,7 @@ static u64 sl_key_hash(const struct sl_service *svc,
 /*
  * SLUICE_CMD_EVENT_BACKEND_FULL: @be, the first choice of a key of @svc,
  * was full. At most one a second per service, and only when someone
- * listens. Packet path: atomic allocation, failures ignored.
+ * listens. Packet path (under RCU): atomic allocation, failures ignored.
  */
 static void sl_event_full(struct net *net, struct sl_service *svc,
 			  const struct sl_backend *be)
@@ -77,14 +77,13 @@ static void sl_event_full(struct net *net, struct sl_service *svc,
 		return;
 	if (cmpxchg(&svc->full_event_at, last, now) != last)
 		return;
-	/* While the module unloads the family may be gone already. */
-	if (!try_module_get(THIS_MODULE))
+	/* While the module unloads the family may be going. */
+	if (!READ_ONCE(sl_genl_live) ||
+	    !genl_has_listeners(&sluice_genl_family, net, 0))
 		return;
-	if (!genl_has_listeners(&sluice_genl_family, net, 0))
-		goto out;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
 	if (!msg)
-		goto out;
+		return;
 	hdr = sluice_genl_put(msg, NULL, SLUICE_CMD_EVENT_BACKEND_FULL, 0);
 	if (!hdr)
 		goto fail;
@@ -98,11 +97,9 @@ static void sl_event_full(struct net *net, struct sl_service *svc,
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast_netns(&sluice_genl_family, net, msg, 0, 0, GFP_ATOMIC);
-	goto out;
+	return;
 fail:
 	nlmsg_free(msg);
-out:
-	module_put(THIS_MODULE);
 }
 
 static unsigned int sl_nat_hook(void *priv, struct sk_buff *skb,

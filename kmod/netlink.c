@@ -15,6 +15,7 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/socket.h>
 #include <net/genetlink.h>
 #include <linux/sluice.h>
@@ -249,12 +250,27 @@ struct genl_family sluice_genl_family __ro_after_init = {
 	.n_mcgrps	= ARRAY_SIZE(sluice_genl_mcgrps),
 };
 
+/*
+ * Whether the packet path may send events: the family is registered. It is
+ * cleared, and a grace period waited for, before the family goes, so that
+ * a hook (under RCU) that saw it set has sent its event by then. (A
+ * try_module_get() there made rmmod fail with "in use" whenever a packet
+ * held it at that instant.)
+ */
+bool sl_genl_live;
+
 int __init sluice_genl_init(void)
 {
-	return genl_register_family(&sluice_genl_family);
+	int err = genl_register_family(&sluice_genl_family);
+
+	if (!err)
+		WRITE_ONCE(sl_genl_live, true);
+	return err;
 }
 
 void sluice_genl_exit(void)
 {
+	WRITE_ONCE(sl_genl_live, false);
+	synchronize_rcu();
 	genl_unregister_family(&sluice_genl_family);
 }

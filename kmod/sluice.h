@@ -38,6 +38,7 @@ static inline struct sluice_net *sluice_pernet(const struct net *net)
 
 /* netlink.c */
 extern struct genl_family sluice_genl_family;
+extern bool sl_genl_live;
 int sluice_genl_init(void);
 void sluice_genl_exit(void);
 void *sluice_genl_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
