@@ -8,15 +8,22 @@
 # the per-backend counters of `sluice show -j` agree with what the client
 # saw.
 #
+# On the KASAN debug kernel, whose value here is KASAN and lockdep watching
+# the weighted tables and many live flows, 2,400 flows run (9,600 took it
+# 490 s of the debug suite's time), and the shares, which then stand
+# within 10% only at about 2.2 standard deviations, are logged, not
+# asserted; the Debian kernels assert them on 9,600.
+#
 #   client ---- host (sluice) ---- b1 (w 1), b2 (w 2), b3 (w 3)
 #
-# timeout: 900
+# timeout: 480
 . /selftests/lib.sh
 ensure_module
 
 topo_start 3
 VIP=$VIP4:80
 N=9600
+[ -n "$SANITIZED" ] && N=2400
 # The VM's default table (8192 entries) would evict live flows; the limit
 # is global, set from the initial namespace.
 ct_max=$(cat /proc/sys/net/netfilter/nf_conntrack_max)
@@ -44,8 +51,9 @@ for sched in maglev chbl; do
 		want=$((N * i))
 		dev=$((6 * got - want)); [ $dev -lt 0 ] && dev=$((-dev))
 		log "$sched: backend $i (weight $i) got $got of $N, $((6000 * got / want))/1000 of its ideal share"
-		[ $((10 * dev)) -le "$want" ] ||
-			fail "$sched: backend $i got $got of $N connections, not within 10% of $((want / 6))"
+		[ $((10 * dev)) -le "$want" ] && continue
+		[ -n "$SANITIZED" ] || fail "$sched: backend $i got $got of $N connections, not within 10% of $((want / 6))"
+		log "$sched: backend $i: not within 10% of $((want / 6)) (not asserted on the KASAN kernel, 2,400 flows)"
 	done
 	h sluice service del udp $VIP || fail "$sched: service del"
 	h conntrack -F >/dev/null 2>&1
