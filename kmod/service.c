@@ -144,6 +144,21 @@ static bool sl_parked_spent(unsigned long gp, const atomic_t *count)
 }
 
 /*
+ * Is a parked object that is being configured again (its key added back)
+ * without connections? If its count reads 0, any packet of before its
+ * delete is waited for first (only an add that follows the delete within a
+ * grace period waits), so that none can still assign one to it. Must hold
+ * sn->lock (it may sleep).
+ */
+static bool sl_parked_idle(unsigned long gp, const atomic_t *count)
+{
+	if (atomic_read(count))
+		return false;
+	cond_synchronize_rcu(gp);
+	return !atomic_read(count);
+}
+
+/*
  * Drop the retired backends of @svc that are spent (sl_parked_spent()).
  * Returns whether some without connections wait for their grace period.
  * Must hold sn->lock.
@@ -312,12 +327,9 @@ static struct sl_service *sl_svc_unretire(struct sluice_net *sn,
 
 	if (!svc)
 		return NULL;
-	if (!atomic_read(&svc->total)) {
-		cond_synchronize_rcu(svc->gp);
-		if (!atomic_read(&svc->total)) {
-			sl_svc_drop(sn, svc);
-			return NULL;
-		}
+	if (sl_parked_idle(svc->gp, &svc->total)) {
+		sl_svc_drop(sn, svc);
+		return NULL;
 	}
 	list_del(&svc->list);
 	WRITE_ONCE(svc->parked, false);
@@ -1230,9 +1242,7 @@ static int sl_be_reqs_take(struct sl_service *svc, struct sl_be_req *r,
 		q = sl_be_req_find(r, n, be);
 		if (!q || q->be)
 			continue;
-		if (!atomic_read(&be->load))
-			cond_synchronize_rcu(be->gp);
-		if (!atomic_read(&be->load)) {
+		if (sl_parked_idle(be->gp, &be->load)) {
 			/* nothing kept: it comes back new */
 			list_del(&be->list);
 			sl_backend_put(be);
