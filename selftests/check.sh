@@ -72,7 +72,13 @@ tests=${T:-all}
 # the suite in about half the time. BESIDE= runs every kernel in one VM,
 # in turn.
 BESIDE=${BESIDE-debug}
-declare -A kstart kver kvmlinuz kinitrd vmpid vm2pid
+declare -A kstart ksteal kver kvmlinuz kinitrd vmpid vm2pid
+
+# steal_ticks: the host's CPU time taken by its hypervisor so far (the
+# steal column of /proc/stat, in clock ticks). The kernels' closing lines
+# give its share of their time: rate tests measure what TCP achieves, and
+# a guest whose host is stolen from achieves less.
+steal_ticks() { awk '$1 == "cpu" { print $9 + 0 }' /proc/stat; }
 
 # prepare_kernel K: the module's (and the kernel's) build, the initramfs
 # and the queue of tests; prints the build's result, fails if there is
@@ -80,6 +86,7 @@ declare -A kstart kver kvmlinuz kinitrd vmpid vm2pid
 prepare_kernel() {
 	local k=$1 rc
 	kstart[$k]=$SECONDS
+	ksteal[$k]=$(steal_ticks)
 	vm_prepare "$k" "$EXTRA_TESTS"
 	rc=$?
 	kver[$k]=${KVER:-?}
@@ -99,10 +106,11 @@ prepare_kernel() {
 	result ok "$k/build"
 }
 
-# test_list: "LIMIT NAME" of each test to run, the longest limit first,
-# so that the VMs sharing a queue end close together.
+# test_list: "LIMIT NAME [alone]" of each test to run, the longest limit
+# first, so that the VMs sharing a queue end close together; "alone" for a
+# test with the header line "# alone" (see dispatch).
 test_list() {
-	local f t name
+	local f t a name
 	for f in selftests/tests/*.sh ${EXTRA_TESTS:+"$EXTRA_TESTS"/*.sh}; do
 		[ -e "$f" ] || continue
 		name=$(basename "$f" .sh)
@@ -112,12 +120,14 @@ test_list() {
 			continue
 		fi
 		t=$(sed -n 's/^# timeout: *\([0-9]*\).*/\1/p' "$f" | head -n1)
-		echo "${t:-300} $name"
+		a=; grep -q '^# alone$' "$f" && a=alone
+		echo "${t:-300} $name${a:+ $a}"
 	done | sort -s -k1,1nr
 }
 
-# queue_pop QUEUE: prints the next test's name and takes it off the
-# queue (an empty line when it is empty). The VMs' dispatchers share it.
+# queue_pop QUEUE: prints the next test's name (and its "alone") and
+# takes it off the queue (an empty line when it is empty). The VMs'
+# dispatchers share it.
 queue_pop() {
 	local lk name
 	exec {lk}>"$1.lock"
@@ -128,18 +138,42 @@ queue_pop() {
 	printf '%s\n' "${name#* }"
 }
 
-# dispatch PIPE QUEUE OWNER: answers each request of a VM (a line on
-# PIPE.out) with the next test of QUEUE (a line on PIPE.in), until it is
-# killed or process OWNER (the one that boots the VM) is gone.
+# beside_vms CMD: QEMU monitor command CMD ("stop" or "cont") to every
+# running VM beside the in-turn ones (their monitors are FIFOs: opened
+# read-write, a write never blocks, even if that VM is gone).
+beside_vms() {
+	local m
+	for m in "$SLUICE_BUILD"/*/monitor*.pipe.in; do
+		[ -p "$m" ] && printf '%s\n' "$1" 1<>"$m"
+	done
+}
+
+# dispatch PIPE QUEUE OWNER [PAUSE]: answers each request of a VM (a line
+# on PIPE.out) with the next test of QUEUE (a line on PIPE.in), until it
+# is killed or process OWNER (the one that boots the VM) is gone. With
+# PAUSE (an in-turn VM's dispatcher), a test marked "alone" runs with the
+# VMs beside paused: rate tests measure what TCP achieves, and under TCG
+# a guest that shares its host core has its round trips stretched by
+# the other VM (Documentation/testing.md, "Rate tests run alone"). A
+# paused guest's clock stands still (QEMU stops the virtual clock), so
+# its own tests' timings and limits see nothing.
 dispatch() {
-	local r w req rc
+	local r w req rc next paused=
 	exec {r}<>"$1.out" {w}<>"$1.in"
 	while :; do
 		IFS= read -r -t 10 -u "$r" req
 		rc=$?
 		if [ $rc -eq 0 ]; then
-			queue_pop "$2" >&"$w"
+			[ -n "$paused" ] && beside_vms cont
+			paused=
+			next=$(queue_pop "$2")
+			if [ -n "${4:-}" ] && [ "${next#* }" = alone ]; then
+				beside_vms stop
+				paused=1
+			fi
+			printf '%s\n' "${next%% *}" >&"$w"
 		elif [ $rc -le 128 ] || ! kill -0 "$3" 2>/dev/null; then
+			[ -n "$paused" ] && beside_vms cont
 			return
 		fi
 	done
@@ -153,14 +187,27 @@ vm_sfx() { if [ "$2" -gt 1 ]; then echo ".$2"; fi; }
 # Debian kernels; the debug kernel (KASAN, lockdep, kmemleak under TCG)
 # runs everything two to four times slower, and on a busy machine some
 # tests came within 10% of their limits there: its limits are doubled.
+#
+# A VM beside the in-turn ones gets a monitor (a FIFO pair, drained) by
+# which their dispatchers pause it during their "alone" tests; its limit
+# grows by the most those can take: the sum of their limits, once per
+# in-turn kernel.
 boot_vm() {
-	local k=$1 d=$SLUICE_BUILD/$1 sfx limit dpid rc scale=1
+	local k=$1 d=$SLUICE_BUILD/$1 sfx limit dpid mpid rc scale=1 pause=1 mon=()
 	sfx=$(vm_sfx "$1" "$2")
 	[ "$k" = debug ] && scale=2
 	limit=$(awk -v s=$scale '{ n += $1 } END { print n * s + 180 }' "$d/queue.all")
-	rm -f "$d/queue$sfx.pipe.in" "$d/queue$sfx.pipe.out"
+	rm -f "$d"/{queue,monitor}"$sfx".pipe.{in,out}
 	mkfifo "$d/queue$sfx.pipe.in" "$d/queue$sfx.pipe.out"
-	dispatch "$d/queue$sfx.pipe" "$d/queue" "$BASHPID" &
+	if [[ " $beside " == *" $k "* ]]; then
+		pause=
+		limit=$((limit + alone_limits))
+		mkfifo "$d/monitor$sfx.pipe.in" "$d/monitor$sfx.pipe.out"
+		cat <>"$d/monitor$sfx.pipe.out" >"$d/monitor$sfx.log" &
+		mpid=$!
+		mon=(-chardev pipe,id=mon,path="$d/monitor$sfx.pipe" -mon chardev=mon,mode=readline)
+	fi
+	dispatch "$d/queue$sfx.pipe" "$d/queue" "$BASHPID" $pause &
 	dpid=$!
 	: >"$d/results$sfx.log"
 	VMLINUZ=${kvmlinuz[$k]} INITRD=${kinitrd[$k]} VM_TIMEOUT=$limit \
@@ -168,11 +215,17 @@ boot_vm() {
 		-serial file:"$d/console$sfx.log" \
 		-serial file:"$d/results$sfx.log" \
 		-chardev pipe,id=queue,path="$d/queue$sfx.pipe" -serial chardev:queue \
-		</dev/null >"$d/qemu$sfx.log" 2>&1
+		"${mon[@]}" </dev/null >"$d/qemu$sfx.log" 2>&1
 	rc=$?
 	kill "$dpid" 2>/dev/null
 	wait "$dpid" 2>/dev/null
-	rm -f "$d/queue$sfx.pipe.in" "$d/queue$sfx.pipe.out"
+	# An in-turn VM that died in an "alone" test: the others go on.
+	[ -n "$pause" ] && beside_vms cont
+	if [ -n "${mpid:-}" ]; then
+		kill "$mpid" 2>/dev/null
+		wait "$mpid" 2>/dev/null
+	fi
+	rm -f "$d"/{queue,monitor}"$sfx".pipe.{in,out}
 	return $rc
 }
 
@@ -244,12 +297,15 @@ collect_vm() {
 # VM stopped before it, or died in it), then the time K took.
 finish_kernel() {
 	local k=$1 d=$SLUICE_BUILD/$1 name
-	while read -r _ name; do
+	while read -r _ name _; do
 		awk -v n="$name" '$1 == "R" && $2 == n { f = 1 } END { exit !f }' \
 			"$d"/results*.log.txt 2>/dev/null ||
 			result "not ok" "$k/$name" "not run: its VM stopped before it or in it"
 	done <"$d/queue.all"
-	echo "# $k (${kver[$k]}): $((SECONDS - ${kstart[$k]})) s"
+	echo "# $k (${kver[$k]}): $((SECONDS - ${kstart[$k]})) s, the host's CPU stolen $(awk \
+		-v t="$(( $(steal_ticks) - ${ksteal[$k]} ))" -v s="$((SECONDS - ${kstart[$k]}))" \
+		-v hz="$(getconf CLK_TCK)" -v n="$(nproc)" \
+		'BEGIN { printf "%.1f", s > 0 ? 100 * t / hz / s / n : 0 }')% of the time"
 }
 
 beside= inturn=
@@ -260,6 +316,8 @@ for k in $KERNELS; do
 		inturn="$inturn $k"
 	fi
 done
+# The longest the in-turn kernels can keep the beside VMs paused.
+alone_limits=$(test_list | awk -v n="$(echo $inturn | wc -w)" '$3 == "alone" { t += $1 } END { print t * n }')
 for k in $beside; do
 	prepare_kernel "$k" || continue
 	boot_vm "$k" 1 &

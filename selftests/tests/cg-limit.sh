@@ -11,6 +11,7 @@
 # limiter adds no delay, and TCP can only be held to a rate by its window
 # where rate x RTT is worth a few segments (see Documentation/ingress.md).
 # timeout: 120
+# alone
 . /selftests/lib.sh
 ensure_module
 world_setup

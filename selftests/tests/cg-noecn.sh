@@ -6,6 +6,7 @@
 #
 #   world (sender) --netem 5 ms-- ct1 (receiver, cgroup lim: 40 Mbit/s)
 # timeout: 120
+# alone
 . /selftests/lib.sh
 ensure_module
 world_setup

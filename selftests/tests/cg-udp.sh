@@ -7,6 +7,7 @@
 #   world --netem 5 ms-- ct1 (cgroup p/flood: UDP receiver)
 #         --netem 5 ms-- ct2 (cgroup p/tcp: TCP receiver)     p: 40 Mbit/s
 # timeout: 100
+# alone
 . /selftests/lib.sh
 ensure_module
 world_setup

@@ -13,6 +13,7 @@
 # its share by 5-11% (22.2-23.8% of the parent for 25%) however exact the
 # limiter. At 20 ms each flow has about five segments in flight.
 # timeout: 120
+# alone
 . /selftests/lib.sh
 ensure_module
 world_setup
