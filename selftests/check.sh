@@ -65,8 +65,8 @@ tests=${T:-all}
 # the debug kernel, whose rate tests assert no lower bound. TCG runs
 # single-threaded, so each VM keeps one host core busy, and on a 2-core
 # machine the debug VM takes one core while 6.1's and then 6.12's take
-# the other, without disturbing their rate tests (Documentation/testing.md).
-# Once those are done, a second VM of each such kernel takes the freed
+# the other; it is paused while they run their rate tests ("alone", see
+# dispatch; Documentation/testing.md). Once those are done, a second VM of each such kernel takes the freed
 # core: the VMs of one kernel draw their tests from one queue (the guest
 # asks for the next on its third serial port), so together they finish
 # the suite in about half the time. BESIDE= runs every kernel in one VM,
@@ -79,6 +79,13 @@ declare -A kstart ksteal kver kvmlinuz kinitrd vmpid vm2pid
 # give its share of their time: rate tests measure what TCP achieves, and
 # a guest whose host is stolen from achieves less.
 steal_ticks() { awk '$1 == "cpu" { print $9 + 0 }' /proc/stat; }
+# steal_share TICKS SECONDS: TICKS of steal over SECONDS, as a percentage
+# of all the CPUs' time (those /proc/stat sums, whatever our affinity).
+steal_share() {
+	awk -v t="$1" -v s="$2" -v hz="$(getconf CLK_TCK)" '
+		/^cpu[0-9]/ { n++ }
+		END { printf "%.1f", (s > 0 && n > 0 ? 100 * t / hz / s / n : 0) }' /proc/stat
+}
 
 # prepare_kernel K: the module's (and the kernel's) build, the initramfs
 # and the queue of tests; prints the build's result, fails if there is
@@ -125,7 +132,7 @@ test_list() {
 	done | sort -s -k1,1nr
 }
 
-# queue_pop QUEUE: prints the next test's name (and its "alone") and
+# queue_pop QUEUE: prints the next test's line ("LIMIT NAME [alone]") and
 # takes it off the queue (an empty line when it is empty). The VMs'
 # dispatchers share it.
 queue_pop() {
@@ -135,7 +142,7 @@ queue_pop() {
 	name=$(head -n1 "$1")
 	sed -i 1d "$1"
 	exec {lk}>&-
-	printf '%s\n' "${name#* }"
+	printf '%s\n' "$name"
 }
 
 # beside_vms CMD: QEMU monitor command CMD ("stop" or "cont") to every
@@ -148,32 +155,38 @@ beside_vms() {
 	done
 }
 
-# dispatch PIPE QUEUE OWNER [PAUSE]: answers each request of a VM (a line
+# dispatch PIPE QUEUE OWNER [SCALE]: answers each request of a VM (a line
 # on PIPE.out) with the next test of QUEUE (a line on PIPE.in), until it
 # is killed or process OWNER (the one that boots the VM) is gone. With
-# PAUSE (an in-turn VM's dispatcher), a test marked "alone" runs with the
-# VMs beside paused: rate tests measure what TCP achieves, and under TCG
-# a guest that shares its host core has its round trips stretched by
-# the other VM (Documentation/testing.md, "Rate tests run alone"). A
-# paused guest's clock stands still (QEMU stops the virtual clock), so
-# its own tests' timings and limits see nothing.
+# SCALE (an in-turn VM's dispatcher; the guest's factor of time limits), a
+# test marked "alone" runs with the VMs beside paused: rate tests measure
+# what TCP achieves, and under TCG a guest that shares its host core has
+# its round trips stretched by the other VM (Documentation/testing.md,
+# "Rate tests run alone"). A paused guest's clock stands still (QEMU
+# stops the virtual clock), so its own tests' timings and limits see
+# nothing. They go on at the next request, when the dispatcher ends, or
+# once the test's limit and a minute have passed (a guest that hangs in
+# it does not hold them until its VM's own limit).
 dispatch() {
-	local r w req rc next paused=
+	local r w req rc next until=
 	exec {r}<>"$1.out" {w}<>"$1.in"
 	while :; do
 		IFS= read -r -t 10 -u "$r" req
 		rc=$?
+		if [ -n "$until" ] && { [ $rc -eq 0 ] || [ $SECONDS -ge "$until" ]; }; then
+			beside_vms cont
+			until=
+		fi
 		if [ $rc -eq 0 ]; then
-			[ -n "$paused" ] && beside_vms cont
-			paused=
 			next=$(queue_pop "$2")
-			if [ -n "${4:-}" ] && [ "${next#* }" = alone ]; then
+			set -- "$1" "$2" "$3" "${4:-}" $next
+			if [ -n "$4" ] && [ "${7:-}" = alone ]; then
 				beside_vms stop
-				paused=1
+				until=$((SECONDS + $5 * $4 + 60))
 			fi
-			printf '%s\n' "${next%% *}" >&"$w"
+			printf '%s\n' "${6:-}" >&"$w"
 		elif [ $rc -le 128 ] || ! kill -0 "$3" 2>/dev/null; then
-			[ -n "$paused" ] && beside_vms cont
+			[ -n "$until" ] && beside_vms cont
 			return
 		fi
 	done
@@ -193,15 +206,17 @@ vm_sfx() { if [ "$2" -gt 1 ]; then echo ".$2"; fi; }
 # grows by the most those can take: the sum of their limits, once per
 # in-turn kernel.
 boot_vm() {
-	local k=$1 d=$SLUICE_BUILD/$1 sfx limit dpid mpid rc scale=1 pause=1 mon=()
+	local k=$1 d=$SLUICE_BUILD/$1 sfx limit dpid mpid rc scale=1 pause mon=()
 	sfx=$(vm_sfx "$1" "$2")
 	[ "$k" = debug ] && scale=2
 	limit=$(awk -v s=$scale '{ n += $1 } END { print n * s + 180 }' "$d/queue.all")
+	pause=$scale
 	rm -f "$d"/{queue,monitor}"$sfx".pipe.{in,out}
 	mkfifo "$d/queue$sfx.pipe.in" "$d/queue$sfx.pipe.out"
 	if [[ " $beside " == *" $k "* ]]; then
 		pause=
-		limit=$((limit + alone_limits))
+		# Only the first: the second boots once nothing can pause it.
+		[ "$2" = 1 ] && limit=$((limit + alone_limits))
 		mkfifo "$d/monitor$sfx.pipe.in" "$d/monitor$sfx.pipe.out"
 		cat <>"$d/monitor$sfx.pipe.out" >"$d/monitor$sfx.log" &
 		mpid=$!
@@ -302,10 +317,8 @@ finish_kernel() {
 			"$d"/results*.log.txt 2>/dev/null ||
 			result "not ok" "$k/$name" "not run: its VM stopped before it or in it"
 	done <"$d/queue.all"
-	echo "# $k (${kver[$k]}): $((SECONDS - ${kstart[$k]})) s, the host's CPU stolen $(awk \
-		-v t="$(( $(steal_ticks) - ${ksteal[$k]} ))" -v s="$((SECONDS - ${kstart[$k]}))" \
-		-v hz="$(getconf CLK_TCK)" -v n="$(nproc)" \
-		'BEGIN { printf "%.1f", s > 0 ? 100 * t / hz / s / n : 0 }')% of the time"
+	echo "# $k (${kver[$k]}): $((SECONDS - ${kstart[$k]})) s, the host's CPU stolen $(steal_share \
+		"$(( $(steal_ticks) - ${ksteal[$k]} ))" "$((SECONDS - ${kstart[$k]}))")% of the time"
 }
 
 beside= inturn=
@@ -316,8 +329,11 @@ for k in $KERNELS; do
 		inturn="$inturn $k"
 	fi
 done
-# The longest the in-turn kernels can keep the beside VMs paused.
-alone_limits=$(test_list | awk -v n="$(echo $inturn | wc -w)" '$3 == "alone" { t += $1 } END { print t * n }')
+# The longest the in-turn kernels can keep the beside VMs paused: their
+# alone tests' limits (scaled as theirs are), and a minute each.
+alone_limits=$(test_list | awk -v s="$(for k in $inturn; do
+	[ "$k" = debug ] && echo 2 || echo 1; done | awk '{ n += $1 } END { print n + 0 }')" \
+	'$3 == "alone" { t += $1 + 60 } END { print t * s }')
 for k in $beside; do
 	prepare_kernel "$k" || continue
 	boot_vm "$k" 1 &
