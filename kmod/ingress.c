@@ -23,7 +23,8 @@
  * is max(vq_time, now - burst / rate) + cost - now. Past mark_thresh
  * (expressed in time at the current rate) packets are signalled sparsely:
  * an ECN-capable packet is CE-marked, one per twice the mark threshold's
- * time and only while the backlog rises, and a packet that is not
+ * time and, up to twice that threshold, only while the backlog rises, and
+ * a packet that is not
  * ECN-capable is dropped, one per half of it (mode drop treats every
  * packet so); levels of a chain between their thresholds share one
  * schedule (sluice_cg_signal_chain()). Past
@@ -236,9 +237,10 @@ static struct sluice_cg *sluice_cg_lookup_rcu(const struct cgroup *cgrp)
 
 enum { SLUICE_CG_PASS, SLUICE_CG_MARK, SLUICE_CG_DROP };
 /*
- * Between the thresholds: the entry asks for a sparse mark or drop, or is
- * where a mark is due but its backlog is not at a new high (HOLD: it asks
- * for none, and counts one that another level asks for).
+ * Between the thresholds: the entry asks for a sparse mark or drop; or it
+ * would mark, but its backlog is not at a new high (HOLD: it asks for
+ * none, and counts one that another level asks for). The order matters:
+ * sluice_cg_signal_chain() looks for MARK and above.
  */
 enum {
 	SLUICE_CG_BAND_NONE, SLUICE_CG_BAND_HOLD, SLUICE_CG_BAND_MARK,
@@ -269,7 +271,8 @@ static s64 sluice_cg_vq_start(struct sluice_cg *e, u64 now)
 /*
  * Between the thresholds a packet is marked (ECN-capable) or dropped (not),
  * but sparsely: one per @gap (@when is the entry's next_mark or next_drop;
- * marks also only at a new high of the backlog, see sluice_cg_judge()). A
+ * marks also only at a new high of the backlog up to twice the threshold,
+ * see sluice_cg_judge()). A
  * sender reacts once per round trip whatever the number of signals, and its
  * reaction (a 30% cut for Cubic) takes a while to drain the virtual queue;
  * several flows of a cgroup should not all back off at once; and a burst
@@ -282,13 +285,17 @@ static bool sluice_cg_signal(atomic64_t *when, u64 now, s64 gap)
 {
 	s64 next = atomic64_read(when);
 
-	/*
-	 * Not due, unless the schedule is further than one gap away: it was
-	 * set at a lower rate (a share that grew, a new limit), whose gap
-	 * was longer.
-	 */
-	if ((s64)now < next && next - (s64)now <= gap)
+	if ((s64)now < next) {
+		/*
+		 * Further than one gap away, the schedule was set at a lower
+		 * rate (a share that grew), whose gap was longer: it is
+		 * brought to the current one, never made due early (another
+		 * CPU, whose @now is later than ours, may have just set it).
+		 */
+		if (next - (s64)now > gap)
+			atomic64_cmpxchg(when, next, now + gap);
 		return false;
+	}
 	return atomic64_cmpxchg(when, next, now + gap) == next;
 }
 
@@ -416,9 +423,9 @@ static int sluice_cg_judge(struct sluice_cg *e, u64 now, unsigned int len,
 }
 
 /*
- * The levels in @b each ask for a sparse signal. One signal serves them
- * all: it is given when one of them is due, and every one of them counts it
- * as its own. Independent schedules would add up -- a child whose share is
+ * The levels in @b each ask for a sparse signal (or, HOLD, only count
+ * one). One signal serves them all: it is given when one of them asks and
+ * is due, and every one of them counts it as its own. Independent schedules would add up -- a child whose share is
  * its limited parent's whole rate (its siblings idle) sees both queues fill
  * alike, and its flows would get twice the marks either level means to
  * give, and back off below the rate. A drop counts as a mark too; a mark

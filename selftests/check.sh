@@ -179,7 +179,9 @@ dispatch() {
 		fi
 		if [ $rc -eq 0 ]; then
 			next=$(queue_pop "$2")
+			set -f
 			set -- "$1" "$2" "$3" "${4:-}" $next
+			set +f
 			if [ -n "$4" ] && [ "${7:-}" = alone ]; then
 				beside_vms stop
 				until=$((SECONDS + $5 * $4 + 60))
@@ -202,9 +204,9 @@ vm_sfx() { if [ "$2" -gt 1 ]; then echo ".$2"; fi; }
 # tests came within 10% of their limits there: its limits are doubled.
 #
 # A VM beside the in-turn ones gets a monitor (a FIFO pair, drained) by
-# which their dispatchers pause it during their "alone" tests; its limit
-# grows by the most those can take: the sum of their limits, once per
-# in-turn kernel.
+# which their dispatchers pause it during their "alone" tests; the first
+# one's limit grows by the most those can take (alone_limits; the second
+# boots once the in-turn VMs are done).
 boot_vm() {
 	local k=$1 d=$SLUICE_BUILD/$1 sfx limit dpid mpid rc scale=1 pause mon=()
 	sfx=$(vm_sfx "$1" "$2")
