@@ -339,7 +339,7 @@ static int sluice_cg_judge(struct sluice_cg *e, u64 now, unsigned int len,
 			   bool ect, bool ecn_sock, int *band)
 {
 	u64 rate = READ_ONCE(e->eff_rate);
-	s64 backlog, cost, mark = (s64)READ_ONCE(e->mark_ns);
+	s64 backlog, cost, peak, mark = (s64)READ_ONCE(e->mark_ns);
 
 	*band = SLUICE_CG_BAND_NONE;
 	if (!rate)
@@ -405,13 +405,13 @@ static int sluice_cg_judge(struct sluice_cg *e, u64 now, unsigned int len,
 			 * with one cut, and one without ECN must be stopped
 			 * before the drop threshold.
 			 */
-			if (backlog <= READ_ONCE(e->sig_peak) &&
-			    backlog <= 2 * mark) {
+			peak = READ_ONCE(e->sig_peak);
+			if (backlog > peak) {
+				WRITE_ONCE(e->sig_peak, backlog);
+			} else if (backlog <= 2 * mark) {
 				*band = SLUICE_CG_BAND_HOLD;
 				return SLUICE_CG_PASS;
 			}
-			if (backlog > READ_ONCE(e->sig_peak))
-				WRITE_ONCE(e->sig_peak, backlog);
 			*band = SLUICE_CG_BAND_MARK;
 			return SLUICE_CG_PASS;
 		}

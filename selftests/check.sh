@@ -168,7 +168,7 @@ beside_vms() {
 # once the test's limit and a minute have passed (a guest that hangs in
 # it does not hold them until its VM's own limit).
 dispatch() {
-	local r w req rc next until=
+	local r w req rc next lim name flag until=
 	exec {r}<>"$1.out" {w}<>"$1.in"
 	while :; do
 		IFS= read -r -t 10 -u "$r" req
@@ -179,20 +179,22 @@ dispatch() {
 		fi
 		if [ $rc -eq 0 ]; then
 			next=$(queue_pop "$2")
-			set -f
-			set -- "$1" "$2" "$3" "${4:-}" $next
-			set +f
-			if [ -n "$4" ] && [ "${7:-}" = alone ]; then
+			lim= name= flag=
+			read -r lim name flag <<<"$next"
+			if [ -n "${4:-}" ] && [ "$flag" = alone ]; then
 				beside_vms stop
-				until=$((SECONDS + $5 * $4 + 60))
+				until=$((SECONDS + lim * $4 + 60))
 			fi
-			printf '%s\n' "${6:-}" >&"$w"
+			printf '%s\n' "$name" >&"$w"
 		elif [ $rc -le 128 ] || ! kill -0 "$3" 2>/dev/null; then
 			[ -n "$until" ] && beside_vms cont
 			return
 		fi
 	done
 }
+
+# time_scale K: the factor of kernel K's test limits (see boot_vm).
+time_scale() { if [ "$1" = debug ]; then echo 2; else echo 1; fi; }
 
 # vm_sfx K I: the suffix of the file names of kernel K's VM number I.
 vm_sfx() { if [ "$2" -gt 1 ]; then echo ".$2"; fi; }
@@ -208,9 +210,9 @@ vm_sfx() { if [ "$2" -gt 1 ]; then echo ".$2"; fi; }
 # one's limit grows by the most those can take (alone_limits; the second
 # boots once the in-turn VMs are done).
 boot_vm() {
-	local k=$1 d=$SLUICE_BUILD/$1 sfx limit dpid mpid rc scale=1 pause mon=()
+	local k=$1 d=$SLUICE_BUILD/$1 sfx limit dpid mpid rc scale pause mon=()
 	sfx=$(vm_sfx "$1" "$2")
-	[ "$k" = debug ] && scale=2
+	scale=$(time_scale "$k")
 	limit=$(awk -v s=$scale '{ n += $1 } END { print n * s + 180 }' "$d/queue.all")
 	pause=$scale
 	rm -f "$d"/{queue,monitor}"$sfx".pipe.{in,out}
@@ -333,9 +335,8 @@ for k in $KERNELS; do
 done
 # The longest the in-turn kernels can keep the beside VMs paused: their
 # alone tests' limits (scaled as theirs are), and a minute each.
-alone_limits=$(test_list | awk -v s="$(for k in $inturn; do
-	[ "$k" = debug ] && echo 2 || echo 1; done | awk '{ n += $1 } END { print n + 0 }')" \
-	'$3 == "alone" { t += $1 + 60 } END { print t * s }')
+alone_limits=$(test_list | awk -v s="$(for k in $inturn; do time_scale "$k"; done |
+	awk '{ n += $1 } END { print n + 0 }')" '$3 == "alone" { t += $1 + 60 } END { print t * s }')
 for k in $beside; do
 	prepare_kernel "$k" || continue
 	boot_vm "$k" 1 &
