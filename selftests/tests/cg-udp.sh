@@ -6,7 +6,10 @@
 #
 #   world --netem 5 ms-- ct1 (cgroup p/flood: UDP receiver)
 #         --netem 5 ms-- ct2 (cgroup p/tcp: TCP receiver)     p: 40 Mbit/s
-# timeout: 100
+#
+# A measurement during which the guest stood still is made again (see
+# stall_retry in lib.sh).
+# timeout: 150
 # alone
 . /selftests/lib.sh
 ensure_module
@@ -23,19 +26,25 @@ sluice cgroup set "$CG_TOP/p" rate ${RATE}mbit || fail "cgroup set p"
 sluice cgroup set "$CG_CT1" || fail "cgroup set p/flood"
 sluice cgroup set "$CG_CT2" || fail "cgroup set p/tcp"
 
-bulk_recv 1 5001 u -u
-bulk_recv 2 5002 t
-in_ns "$NS_W" sl-bulk send -u --to 10.200.1.2:5001 --rate 100mbit --size 1400 --duration 7 >"$SL_TMP/su.out" 2>&1 &
-su=$!
-in_ns "$NS_W" sl-bulk send --ecn --to 10.200.2.2:5002 --flows 2 --duration 7 >"$SL_TMP/st.out" 2>&1 ||
-	fail "tcp sender: $(cat "$SL_TMP/st.out")"
-wait $su
-bulk_stop u
-bulk_stop t
-# UDP payload is 1400 of 1428 IP bytes; the limit is on IP bytes.
-ru=$(bulk_mbit u 1 6) rt=$(bulk_mbit t 1 6)
-log "flood: $ru Mbit/s of payload ($(tail -1 "$SL_TMP/su.out")); tcp: $rt Mbit/s; shares $SHARE of $RATE"
-ip=$(awk -v u="$ru" 'BEGIN { printf "%.2f", u * 1428 / 1400 }')
-expect_le "the flood's IP rate, Mbit/s (at most 1.05 x its share $SHARE)" "$ip" "$(x 1.05 $SHARE)"
+try=1
+while :; do
+	bulk_recv 1 500$try u$try -u
+	bulk_recv 2 510$try t$try
+	stall_start 7
+	in_ns "$NS_W" sl-bulk send -u --to 10.200.1.2:500$try --rate 100mbit --size 1400 --duration 7 >"$SL_TMP/su.out" 2>&1 &
+	su=$!
+	in_ns "$NS_W" sl-bulk send --ecn --to 10.200.2.2:510$try --flows 2 --duration 7 >"$SL_TMP/st.out" 2>&1 ||
+		fail "tcp sender: $(cat "$SL_TMP/st.out")"
+	wait $su
+	bulk_stop u$try
+	bulk_stop t$try
+	stall_end
+	ru=$(bulk_mbit u$try 1 6) rt=$(bulk_mbit t$try 1 6)
+	log "flood: $ru Mbit/s of payload ($(tail -1 "$SL_TMP/su.out")); tcp: $rt Mbit/s; shares $SHARE of $RATE"
+	ip=$(awk -v u="$ru" 'BEGIN { printf "%.2f", u * 1428 / 1400 }')
+	expect_le "the flood's IP rate, Mbit/s (at most 1.05 x its share $SHARE)" "$ip" "$(x 1.05 $SHARE)"
+	stall_retry $try || break
+	try=$((try + 1))
+done
 expect_ge "the flood's IP rate, Mbit/s (at least 0.9 x its share $SHARE)" "$ip" "$(x 0.9 $SHARE)"
 expect_ge "the TCP transfer, Mbit/s (at least 0.9 x its share $SHARE)" "$rt" "$(x 0.9 $SHARE)"

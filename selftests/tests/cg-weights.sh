@@ -12,7 +12,10 @@
 # window cannot be cut without halving the flow; p/a then fell short of
 # its share by 5-11% (22.2-23.8% of the parent for 25%) however exact the
 # limiter. At 20 ms each flow has about five segments in flight.
-# timeout: 120
+#
+# A measurement during which the guest stood still is made again (see
+# stall_retry in lib.sh).
+# timeout: 180
 # alone
 . /selftests/lib.sh
 ensure_module
@@ -30,29 +33,34 @@ sluice cgroup set "$CG_CT1" weight 100 || fail "cgroup set p/a"
 sluice cgroup set "$CG_CT2" weight 300 || fail "cgroup set p/b"
 REL=${CG_TOP#/sys/fs/cgroup}
 
-bulk_recv 1 5001 a --interval-ms 250
-bulk_recv 2 5002 b --interval-ms 250
-sluice top -j -d 0.25 >"$SL_TMP/top.out" 2>&1 &
-cleanup_add "kill $! 2>/dev/null"
-in_ns "$NS_W" sl-bulk send --ecn --to 10.200.1.2:5001 --flows 4 --duration 6 >"$SL_TMP/sa.out" 2>&1 &
-sa=$!
-in_ns "$NS_W" sl-bulk send --ecn --to 10.200.2.2:5002 --flows 4 --duration 9 >"$SL_TMP/sb.out" 2>&1 &
-sb=$!
-wait $sa || fail "sender a: $(cat "$SL_TMP/sa.out")"
-wait $sb || fail "sender b: $(cat "$SL_TMP/sb.out")"
-bulk_stop a
-bulk_stop b
+try=1
+while :; do
+	bulk_recv 1 500$try a --interval-ms 250
+	bulk_recv 2 510$try b --interval-ms 250
+	sluice top -j -d 0.25 >"$SL_TMP/top.out" 2>&1 &
+	top=$!
+	cleanup_add "kill $top 2>/dev/null"
+	stall_start 9
+	in_ns "$NS_W" sl-bulk send --ecn --to 10.200.1.2:500$try --flows 4 --duration 6 >"$SL_TMP/sa.out" 2>&1 &
+	sa=$!
+	in_ns "$NS_W" sl-bulk send --ecn --to 10.200.2.2:510$try --flows 4 --duration 9 >"$SL_TMP/sb.out" 2>&1 &
+	sb=$!
+	wait $sa || fail "sender a: $(cat "$SL_TMP/sa.out")"
+	wait $sb || fail "sender b: $(cat "$SL_TMP/sb.out")"
+	bulk_stop a
+	bulk_stop b
+	kill $top 2>/dev/null
+	wait $top 2>/dev/null
+	stall_end
 
-# Shares while both run: seconds 1.5 to 5 of each receiver.
-ra=$(bulk_mbit a 1.5 5) rb=$(bulk_mbit b 1.5 5)
-log "both busy: p/a $ra Mbit/s, p/b $rb Mbit/s (parent limit $RATE)"
-# The shares are the weights' only while the parent's limit binds (with
-# less traffic than the limit each child takes what it gets), so they are
-# checked when the total reaches 90% of it -- always, on 6.1 and 6.12,
-# where the total's lower bound is asserted.
-total=$(awk -v a="$ra" -v b="$rb" 'BEGIN { printf "%.2f", a + b }')
-share=$(awk -v a="$ra" -v b="$rb" 'BEGIN { printf "%.4f", a / (a + b) }')
-expect_le "the parent's total, Mbit/s (at most 1.05 x $RATE)" "$total" "$(x 1.05 $RATE)"
+	ra=$(bulk_mbit a 1.5 5) rb=$(bulk_mbit b 1.5 5)
+	log "both busy: p/a $ra Mbit/s, p/b $rb Mbit/s (parent limit $RATE)"
+	total=$(awk -v a="$ra" -v b="$rb" 'BEGIN { printf "%.2f", a + b }')
+	share=$(awk -v a="$ra" -v b="$rb" 'BEGIN { printf "%.4f", a / (a + b) }')
+	expect_le "the parent's total, Mbit/s (at most 1.05 x $RATE)" "$total" "$(x 1.05 $RATE)"
+	stall_retry $try || break
+	try=$((try + 1))
+done
 expect_ge "the parent's total, Mbit/s (at least 0.9 x $RATE)" "$total" "$(x 0.9 $RATE)"
 if awk -v t="$total" -v r=$RATE 'BEGIN { exit !(t >= 0.9 * r) }'; then
 	expect_le "p/a's share (at most 27.5%): a $ra, b $rb" "$share" 0.275
@@ -61,9 +69,6 @@ else
 	log "shares not checked: the parent's limit did not bind"
 fi
 
-# After a stops: the first top sample where a is below 10% of the parent's
-# rate after the last one where it was busy (a stall of its flows earlier
-# on is not its stop), then b must reach 90% of it within 1 s.
 jq -r --arg a "$REL/p/a" --arg b "$REL/p/b" \
 	'[.t, (.cgroups[] | select(.path == $a) | .bps), (.cgroups[] | select(.path == $b) | .bps)] | @tsv' \
 	"$SL_TMP/top.out" >"$SL_TMP/top.tsv"

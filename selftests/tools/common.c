@@ -38,6 +38,13 @@ void sl_usage_error(const char *fmt, ...)
 	exit(SL_EXIT_USAGE);
 }
 
+void sl_bad_option(int c, char **argv, const char *ctx)
+{
+	if (c == ':')
+		sl_usage_error("option '%s' needs an argument", argv[optind - 1]);
+	sl_usage_error("unknown option '%s'%s", argv[optind - 1], ctx);
+}
+
 void sl_die(const char *fmt, ...)
 {
 	va_list ap;

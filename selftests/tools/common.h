@@ -39,6 +39,13 @@ extern const char *sl_prog;
 /* "prog: msg" + "Try 'prog --help'." on stderr, exit 2. */
 void sl_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
+/*
+ * getopt_long (optstring starting with ':') returned @c, ':' or '?', for
+ * argv[optind - 1]: "option '--x' needs an argument" or "unknown option
+ * '--x'" followed by @ctx (e.g. " for send", or ""), as sl_usage_error().
+ */
+void sl_bad_option(int c, char **argv, const char *ctx)
+	__attribute__((noreturn));
 /* "prog: msg" on stderr, exit 1. */
 void sl_die(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));

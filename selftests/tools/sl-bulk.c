@@ -18,6 +18,9 @@
  * send opens K TCP flows and writes as fast as it can for --duration
  * seconds, then prints per flow and in total what TCP_INFO says:
  *     flow=<i> bytes=<payload acked> segs_out=<n> retrans=<tcpi_total_retrans>
+ *          srtt_us=<n> min_rtt_us=<n> ssthresh=<n> cwnd=<n> ce_acked=<n>
+ * (the round trip, smoothed and lowest, the congestion window and its
+ * threshold at the end, and the segments the receiver echoed CE for)
  *     total bytes=<n> segs_out=<n> retrans=<n>
  * With -u it sends datagrams of --size bytes from K sockets (round robin),
  * paced at --rate bits/s of payload in total (default: as fast as it can):
@@ -83,7 +86,8 @@ static void usage(FILE *f)
 "  --size BYTES         UDP datagram payload (default 1200); TCP write size\n"
 "                       (default 131072)\n"
 "  --src ADDR           source address\n"
-"  Prints (TCP):  flow=<i> bytes=<acked> segs_out=<n> retrans=<n>\n"
+"  Prints (TCP):  flow=<i> bytes=<acked> segs_out=<n> retrans=<n> srtt_us=<n>\n"
+"                   min_rtt_us=<n> ssthresh=<n> cwnd=<n> ce_acked=<n>\n"
 "                 total bytes=<n> segs_out=<n> retrans=<n>\n"
 "         (UDP):  flow=<i> bytes=<n> datagrams=<n>\n"
 "                 total bytes=<n> datagrams=<n> errors=<n>\n"
@@ -206,12 +210,8 @@ static int do_recv(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return SL_EXIT_OK;
-		case ':':
-			sl_usage_error("option '%s' needs an argument",
-				       argv[optind - 1]);
 		default:
-			sl_usage_error("unknown option '%s' for recv",
-				       argv[optind - 1]);
+			sl_bad_option(opt, argv, " for recv");
 		}
 	}
 	if (optind < argc)
@@ -580,9 +580,11 @@ static int send_tcp(const sl_addr *to, const sl_addr *src, uint64_t flows,
 			       (unsigned long long)i, strerror(errno));
 		/* tcpi_bytes_acked counts the SYN too */
 		acked = ti.tcpi_bytes_acked ? ti.tcpi_bytes_acked - 1 : 0;
-		printf("flow=%llu bytes=%llu segs_out=%u retrans=%u\n",
+		printf("flow=%llu bytes=%llu segs_out=%u retrans=%u srtt_us=%u min_rtt_us=%u ssthresh=%u cwnd=%u ce_acked=%u\n",
 		       (unsigned long long)i, acked, ti.tcpi_segs_out,
-		       ti.tcpi_total_retrans);
+		       ti.tcpi_total_retrans, ti.tcpi_rtt, ti.tcpi_min_rtt,
+		       ti.tcpi_snd_ssthresh, ti.tcpi_snd_cwnd,
+		       ti.tcpi_delivered_ce);
 		t_bytes += acked;
 		t_segs += ti.tcpi_segs_out;
 		t_retrans += ti.tcpi_total_retrans;
@@ -776,12 +778,8 @@ static int do_send(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return SL_EXIT_OK;
-		case ':':
-			sl_usage_error("option '%s' needs an argument",
-				       argv[optind - 1]);
 		default:
-			sl_usage_error("unknown option '%s' for send",
-				       argv[optind - 1]);
+			sl_bad_option(opt, argv, " for send");
 		}
 	}
 	if (optind < argc)

@@ -480,11 +480,8 @@ int main(int argc, char **argv)
 		case 'h':
 			usage();
 			return SL_EXIT_OK;
-		case ':':
-			sl_usage_error("option '%s' needs an argument",
-				       argv[optind - 1]);
 		default:
-			sl_usage_error("unknown option '%s'", argv[optind - 1]);
+			sl_bad_option(opt, argv, "");
 		}
 	}
 	if (optind < argc)
