@@ -35,7 +35,7 @@ while :; do
 	su=$!
 	in_ns "$NS_W" sl-bulk send --ecn --to 10.200.2.2:510$try --flows 2 --duration 7 >"$SL_TMP/st.out" 2>&1 ||
 		fail "tcp sender: $(cat "$SL_TMP/st.out")"
-	wait $su
+	wait $su || fail "udp sender: $(cat "$SL_TMP/su.out")"
 	bulk_stop u$try
 	bulk_stop t$try
 	stall_end

@@ -40,9 +40,20 @@ void sl_usage_error(const char *fmt, ...)
 
 void sl_bad_option(int c, char **argv, const char *ctx)
 {
+	const char *arg = argv[optind - 1];
+
+	/*
+	 * A long option is the argument itself; a short one is named by
+	 * optopt, since it may sit in a cluster ("-un").
+	 */
+	if (strncmp(arg, "--", 2) && optopt) {
+		if (c == ':')
+			sl_usage_error("option '-%c' needs an argument", optopt);
+		sl_usage_error("unknown option '-%c'%s", optopt, ctx);
+	}
 	if (c == ':')
-		sl_usage_error("option '%s' needs an argument", argv[optind - 1]);
-	sl_usage_error("unknown option '%s'%s", argv[optind - 1], ctx);
+		sl_usage_error("option '%s' needs an argument", arg);
+	sl_usage_error("unknown option '%s'%s", arg, ctx);
 }
 
 void sl_die(const char *fmt, ...)

@@ -40,9 +40,10 @@ extern const char *sl_prog;
 void sl_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
 /*
- * getopt_long (optstring starting with ':') returned @c, ':' or '?', for
- * argv[optind - 1]: "option '--x' needs an argument" or "unknown option
- * '--x'" followed by @ctx (e.g. " for send", or ""), as sl_usage_error().
+ * getopt_long (optstring starting with ':') returned @c, ':' or '?':
+ * "option '--x' needs an argument" or "unknown option '--x'" followed by
+ * @ctx (e.g. " for send", or ""), as sl_usage_error(); a short option is
+ * named alone ('-x'), even in a cluster.
  */
 void sl_bad_option(int c, char **argv, const char *ctx)
 	__attribute__((noreturn));

@@ -9,9 +9,10 @@
  * steals it) the guest's time goes on and nothing in it moves. A rate
  * test's sender is in the guest: such time is lost to its flow whatever
  * the limiter does. This sleeps --tick-ms (default 1) at a time as a
- * SCHED_FIFO thread (when allowed), so that within the guest nothing
- * delays its wake-ups by more than a moment, and counts every wake-up
- * more than --over-ms (default 4) late as a stall of that lateness. After
+ * SCHED_FIFO thread (when allowed), so that within the guest little but
+ * interrupts and softirqs can delay its wake-ups, and counts every wake-up
+ * more than --over-ms (default 4) late as a stall of that lateness: the
+ * host's gaps, and the guest's own longest non-preemptible stretches. After
  * --duration seconds (default 10) or on SIGTERM/SIGINT it prints
  *     stall ms=<total> longest_ms=<n> count=<n> seconds=<s measured>
  *
@@ -90,8 +91,8 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		sl_usage_error("unexpected argument '%s'", argv[optind]);
-	if (duration <= 0 || tick_ms <= 0)
-		sl_usage_error("--duration and --tick-ms must be > 0");
+	if (duration <= 0 || tick_ms < 0.001)
+		sl_usage_error("--duration must be > 0 and --tick-ms at least 0.001");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
