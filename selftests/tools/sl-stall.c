@@ -11,7 +11,7 @@
  * the limiter does. This sleeps --tick-ms (default 1) at a time as a
  * SCHED_FIFO thread (when allowed), so that within the guest little but
  * interrupts and softirqs can delay its wake-ups, and counts every wake-up
- * more than --over-ms (default 4) late as a stall of that lateness: the
+ * more than --over-ms (default 10) late as a stall of that lateness: the
  * host's gaps, and the guest's own longest non-preemptible stretches. After
  * --duration seconds (default 10) or on SIGTERM/SIGINT it prints
  *     stall ms=<total> longest_ms=<n> count=<n> seconds=<s measured>
@@ -48,7 +48,7 @@ static void usage(FILE *f)
 "default 10, or SIGTERM/SIGINT):\n"
 "  stall ms=<total> longest_ms=<n> count=<n> seconds=<measured>\n"
 "  --tick-ms MS   how long each sleep is (default 1)\n"
-"  --over-ms MS   a wake-up this late or less is not a stall (default 4)\n"
+"  --over-ms MS   a wake-up this late or less is not a stall (default 10)\n"
 "Exit status: 0 success, 1 failure, 2 usage error.\n");
 }
 
@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	double duration = 10, tick_ms = 1, over_ms = 4;
+	double duration = 10, tick_ms = 1, over_ms = 10;
 	uint64_t start, end, tick, over, stalled = 0, longest = 0, count = 0;
 	uint64_t now = 0, due;
 	struct sched_param sp = { .sched_priority = 50 };
