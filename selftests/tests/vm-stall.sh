@@ -4,7 +4,7 @@
 # not run) is reported as a stall of about that length, on every kernel.
 # The rate tests measure again when the guest stood still (stall_retry in
 # lib.sh; Documentation/testing.md), so a watch that saw nothing would
-# leave them blind to it.
+# leave them blind to it. Its bad options are refused with their message.
 # timeout: 30
 . /selftests/lib.sh
 
@@ -25,3 +25,9 @@ awk -v l="$2" 'BEGIN { exit !(l >= 490) }' || fail "the longest stall is $2 ms, 
 awk -v t="$1" -v l="$2" -v s="$4" 'BEGIN { exit !(t >= l && t <= s * 1000) }' ||
 	fail "stalls of $1 ms in all: not between the longest ($2) and the $4 s measured"
 [ "$3" -ge 1 ] || fail "no stall counted"
+
+# Bad options are refused, naming what is wrong.
+expect_fail "invalid --duration 'x'" sl-stall --duration x
+expect_fail "at least 0.001" sl-stall --tick-ms 0
+expect_fail "unknown option '-x'" sl-stall -xh
+expect_fail "option '--over-ms' needs an argument" sl-stall --over-ms
