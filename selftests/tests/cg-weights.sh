@@ -14,7 +14,7 @@
 # limiter. At 20 ms each flow has about five segments in flight.
 #
 # A measurement during which the guest stood still is made again (see
-# stall_retry in lib.sh).
+# attempts in lib.sh).
 # timeout: 180
 # alone
 . /selftests/lib.sh
@@ -33,35 +33,35 @@ sluice cgroup set "$CG_CT1" weight 100 || fail "cgroup set p/a"
 sluice cgroup set "$CG_CT2" weight 300 || fail "cgroup set p/b"
 REL=${CG_TOP#/sys/fs/cgroup}
 
-try=1
-while :; do
-	bulk_recv 1 500$try a$try --interval-ms 250
-	bulk_recv 2 510$try b$try --interval-ms 250
+# measure: both children busy, then p/a stopping, once (attempts in
+# lib.sh); per-attempt ports and names.
+measure() {
+	bulk_recv 1 500$TRY a$TRY --interval-ms 250
+	bulk_recv 2 510$TRY b$TRY --interval-ms 250
 	sluice top -j -d 0.25 >"$SL_TMP/top.out" 2>&1 &
 	top=$!
 	cleanup_add "kill $top 2>/dev/null"
 	stall_start 9
-	in_ns "$NS_W" sl-bulk send --ecn --to 10.200.1.2:500$try --flows 4 --duration 6 >"$SL_TMP/sa.out" 2>&1 &
+	in_ns "$NS_W" sl-bulk send --ecn --to 10.200.1.2:500$TRY --flows 4 --duration 6 >"$SL_TMP/sa.out" 2>&1 &
 	sa=$!
-	in_ns "$NS_W" sl-bulk send --ecn --to 10.200.2.2:510$try --flows 4 --duration 9 >"$SL_TMP/sb.out" 2>&1 &
+	in_ns "$NS_W" sl-bulk send --ecn --to 10.200.2.2:510$TRY --flows 4 --duration 9 >"$SL_TMP/sb.out" 2>&1 &
 	sb=$!
 	wait $sa || fail "sender a: $(cat "$SL_TMP/sa.out")"
 	wait $sb || fail "sender b: $(cat "$SL_TMP/sb.out")"
-	bulk_stop a$try
-	bulk_stop b$try
+	bulk_stop a$TRY
+	bulk_stop b$TRY
 	kill $top 2>/dev/null
 	wait $top 2>/dev/null
 	stall_end
 
 	# Shares while both run: seconds 1.5 to 5 of each receiver.
-	ra=$(bulk_mbit a$try 1.5 5) rb=$(bulk_mbit b$try 1.5 5)
+	ra=$(bulk_mbit a$TRY 1.5 5) rb=$(bulk_mbit b$TRY 1.5 5)
 	log "both busy: p/a $ra Mbit/s, p/b $rb Mbit/s (parent limit $RATE)"
 	total=$(awk -v a="$ra" -v b="$rb" 'BEGIN { printf "%.2f", a + b }')
 	share=$(awk -v a="$ra" -v b="$rb" 'BEGIN { printf "%.4f", a / (a + b) }')
 	expect_le "the parent's total, Mbit/s (at most 1.05 x $RATE)" "$total" "$(x 1.05 $RATE)"
-	stall_retry $try || break
-	try=$((try + 1))
-done
+}
+attempts measure
 # The shares are the weights' only while the parent's limit binds (with
 # less traffic than the limit each child takes what it gets), so they are
 # checked when the total reaches 90% of it -- always, on 6.1 and 6.12,
@@ -93,7 +93,7 @@ res=$(awk -v r=$RATE '{ n++; T[n] = $1; A[n] = $2 / 1e6; B[n] = $3 / 1e6 }
 set -- $res
 log "after p/a stopped: p/b reached $2 Mbit/s within $3 s (samples:$(shift 3; printf ' %s' "$@"))"
 log "p/b's receiver, Mbit/s per 0.25 s from 5 s:$(awk '/^t=/ { split($1, t, "="); split($2, n, "=");
-	if (t[2] > 5 && t[2] <= 8.05) printf " %.1f", n[2] * 32 / 1e6 }' "$SL_TMP/b$try.out")"
+	if (t[2] > 5 && t[2] <= 8.05) printf " %.1f", n[2] * 32 / 1e6 }' "$SL_TMP/b$TRY.out")"
 log "marked/dropped: $(sluice cgroup show -j | jq -r '.cgroups[] | "\(.path) \(.marked)/\(.dropped)"' | tr '\n' ' ')"
 [ "$1" = ok ] || fail "p/a never stopped in top's samples: $(cat "$SL_TMP/top.tsv")"
 expect_ge "p/b's best rate within 1 s of p/a stopping, Mbit/s (at least 0.9 x $RATE)" "$2" "$(x 0.9 $RATE)"
