@@ -30,7 +30,8 @@
  * schedule (sluice_cg_signal_chain()). Past
  * drop_thresh every packet is dropped (with the exceptions in
  * sluice_cg_judge()). No real queue exists, so no latency is added, and the
- * admitted rate is exact over time. A packet must conform at every limited
+ * admitted rate is exact over time; a new rate keeps the queue's bytes
+ * (sluice_cg_rescale()). A packet must conform at every limited
  * entry of its chain; it is first judged at every level and only then
  * charged, so a packet dropped by an ancestor costs its cgroup nothing.
  *
@@ -785,6 +786,42 @@ static u64 sluice_bytes_ns(u64 bytes, u64 rate)
 	return div64_u64(bytes * NSEC_PER_SEC, rate);
 }
 
+/*
+ * The rate changes from @old to @rate (neither 0; the thresholds already
+ * follow @rate): the virtual queue keeps its bytes, which now drain at
+ * @rate. Left in time, a backlog built at a low rate would stand for many
+ * times its bytes at a higher one -- a limit raised from 1 to 1,000
+ * Mbit/s, or a share that grew because a sibling went idle, would drop
+ * every packet for as long as the old queue took to drain (seconds at a
+ * low rate). Going down, the queue is held to twice the drop threshold,
+ * the most it admits (sluice_cg_judge()). Credit (vq_time before now) is
+ * left alone: the next charge caps it at the new burst. A packet racing
+ * with this may be charged at the old rate.
+ */
+static void sluice_cg_rescale(struct sluice_cg *e, u64 old, u64 rate)
+{
+	u64 now = ktime_get_ns(), cap = 2 * READ_ONCE(e->drop_ns), lim, b;
+	s64 t = atomic64_read(&e->vq_time), seen;
+
+	lockdep_assert_held(&sluice_cg_lock);
+	/*
+	 * The backlog, in old time, that the cap stands for. cap * rate is
+	 * at most 2 * U32_MAX bytes in ns (drop_ns is drop_thresh bytes at
+	 * @rate), so neither division's quotient can overflow.
+	 */
+	lim = mul_u64_u64_div_u64(cap, rate, old);
+	for (;;) {
+		if (t <= (s64)now)
+			return;
+		b = (u64)t - now >= lim ? cap :
+		    mul_u64_u64_div_u64((u64)t - now, old, rate);
+		seen = atomic64_cmpxchg(&e->vq_time, t, (s64)(now + b));
+		if (seen == t)
+			return;
+		t = seen;
+	}
+}
+
 /* Enforce @rate (0: none) on @e from now on; thresholds follow it. */
 static void sluice_cg_set_rate(struct sluice_cg *e, u64 rate)
 {
@@ -819,6 +856,8 @@ static void sluice_cg_set_rate(struct sluice_cg *e, u64 rate)
 		/* A new limit starts with one burst of credit, no debt. */
 		if (!READ_ONCE(e->eff_rate))
 			atomic64_set(&e->vq_time, 0);
+		else if (rate)
+			sluice_cg_rescale(e, READ_ONCE(e->eff_rate), rate);
 		WRITE_ONCE(e->eff_rate, rate);
 	}
 }
