@@ -168,12 +168,22 @@ static DECLARE_DELAYED_WORK(sluice_cg_work, sluice_cg_tick);
 
 /* ---- counters ------------------------------------------------------- */
 
+/*
+ * The hook runs in softirq, except after a queue: nf_reinject() runs the
+ * hooks past an NFQUEUE verdict in the verdict's sender's context,
+ * preemptible. There the counters' CPU
+ * and their writer's exclusion need BHs off (as nft_counter does).
+ */
 static void sluice_cg_count_pkt(struct sluice_cg_pcpu __percpu *stats,
 				unsigned int len, unsigned int segs,
 				bool marked, bool dropped)
 {
-	struct sluice_cg_pcpu *s = this_cpu_ptr(stats);
+	bool task = !in_softirq();
+	struct sluice_cg_pcpu *s;
 
+	if (unlikely(task))
+		local_bh_disable();
+	s = this_cpu_ptr(stats);
 	u64_stats_update_begin(&s->syncp);
 	if (dropped) {
 		u64_stats_add(&s->dropped, segs);
@@ -184,6 +194,8 @@ static void sluice_cg_count_pkt(struct sluice_cg_pcpu __percpu *stats,
 			u64_stats_inc(&s->marked);
 	}
 	u64_stats_update_end(&s->syncp);
+	if (unlikely(task))
+		local_bh_enable();
 }
 
 static void sluice_cg_fold(struct sluice_cg_pcpu __percpu *stats,
@@ -1124,7 +1136,7 @@ int sluice_nl_cgroup_set(struct sk_buff *skb, struct genl_info *info)
 		new->stats = sluice_cg_stats_alloc();
 	if (!new || !new->stats) {
 		err = -ENOMEM;
-		goto out_put;
+		goto out_free;
 	}
 
 	mutex_lock(&sluice_cg_lock);
@@ -1194,11 +1206,11 @@ int sluice_nl_cgroup_set(struct sk_buff *skb, struct genl_info *info)
 
 out_unlock:
 	mutex_unlock(&sluice_cg_lock);
+out_free:
 	if (new) {
 		free_percpu(new->stats);
 		kfree(new);
 	}
-out_put:
 	if (cgrp)
 		cgroup_put(cgrp);
 	return err;
