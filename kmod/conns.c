@@ -16,6 +16,14 @@
  *   - TCP only: it left the live states. Live are SYN_SENT, SYN_SENT2,
  *     SYN_RECV, ESTABLISHED, FIN_WAIT, CLOSE_WAIT and LAST_ACK; TIME_WAIT
  *     and CLOSE are not load, since no data flows any more.
+ * An entry in CLOSE is the exception: it can come back. After a reset
+ * from the backend, conntrack lets a new SYN of the same tuple through as
+ * "ignored", keeping the entry and its DNAT, and resynchronises it to
+ * SYN_RECV when the backend answers (nf_conntrack_proto_tcp.c). So a
+ * connection in CLOSE gives its load back but stays tracked, dormant,
+ * until its entry goes (10 s at most by default); back in a live state it
+ * takes its load again. Without that a client reusing its port after a
+ * refused connection would have a live connection that counts nowhere.
  * The conntrack event notifier is not used: ctnetlink owns its only slot.
  *
  * Flushing a deleted backend kills its conntrack entries at once and
@@ -60,18 +68,18 @@ void sl_conns_track(struct sluice_net *sn, struct sl_conn *c,
 	atomic_inc(&sn->svc.tracked[sl_family_idx(be->svc->family)]);
 	c->ct = ct;
 	c->be = be;
+	c->dormant = false;
 	if (llist_add(&c->lnode, &sn->svc.conns_new))
 		queue_delayed_work(sl_wq, &sn->svc.conns_gc,
 				   msecs_to_jiffies(SL_CONNS_GC_MS));
 }
 
-/* Give back the load of @c and drop its references. */
-static void sl_conn_release(struct sl_conn *c)
+/*
+ * Give back one connection's load of @be and of its service, as the
+ * scheduler took it (sl_table_pick()). Any context.
+ */
+void sl_load_put(struct sl_backend *be)
 {
-	struct sl_backend *be = c->be;
-	struct sl_svc_net *sv = &be->svc->sn->svc;
-	int fi = sl_family_idx(be->svc->family);
-	struct nf_conn *ct = c->ct;
 	bool spent;
 
 	/* The last connection of a parked backend or service: it can go. */
@@ -80,8 +88,28 @@ static void sl_conn_release(struct sl_conn *c)
 		spent = true;
 	if (spent)
 		sl_retired_gc_kick(be->svc->sn);
+}
+
+/* A dormant connection came back (see the top): it is load again. */
+static void sl_load_get(struct sl_backend *be)
+{
+	atomic_inc(&be->load);
+	atomic_inc(&be->svc->total);
+}
+
+/* Give back the load of @c, unless dormant, and drop its references. */
+static void sl_conn_release(struct sl_conn *c)
+{
+	struct sl_backend *be = c->be;
+	struct sl_svc_net *sv = &be->svc->sn->svc;
+	int fi = sl_family_idx(be->svc->family);
+	struct nf_conn *ct = c->ct;
+
+	if (!c->dormant)
+		sl_load_put(be);
 	/* A TCP entry that outlives its connection (TIME_WAIT, CLOSE) still
-	 * needs translating, for as long as the namespace keeps such entries.
+	 * needs translating, for as long as the namespace keeps such entries
+	 * (written before tracked drops, for sl_hooks_put_idle()).
 	 */
 	if (nf_ct_protonum(ct) == IPPROTO_TCP && nf_ct_is_confirmed(ct) &&
 	    !nf_ct_is_dying(ct))
@@ -106,23 +134,24 @@ static void sl_conns_collect(struct sl_svc_net *sv)
 		list_add_tail(&c->list, &sv->conns);
 }
 
-static bool sl_conn_live(const struct nf_conn *ct)
+enum { SL_CONN_ENDED, SL_CONN_LIVE, SL_CONN_CLOSED };
+
+/* Where @ct stands: live (load), ended, or in TCP's CLOSE (see the top). */
+static int sl_conn_state(const struct nf_conn *ct)
 {
 	unsigned int use = refcount_read(&ct->ct_general.use);
-	u8 state;
 
 	/* The confirmed bit is set before the creating packet lets go of
 	 * its reference: read the count first.
 	 */
 	smp_rmb();
 	if (!nf_ct_is_confirmed(ct))
-		return use > 1;
+		return use > 1 ? SL_CONN_LIVE : SL_CONN_ENDED;
 	if (nf_ct_is_dying(ct) || nf_ct_is_expired(ct))
-		return false;
+		return SL_CONN_ENDED;
 	if (nf_ct_protonum(ct) != IPPROTO_TCP)
-		return true;
-	state = READ_ONCE(ct->proto.tcp.state);
-	switch (state) {
+		return SL_CONN_LIVE;
+	switch (READ_ONCE(ct->proto.tcp.state)) {
 	case TCP_CONNTRACK_SYN_SENT:
 	case TCP_CONNTRACK_SYN_SENT2:
 	case TCP_CONNTRACK_SYN_RECV:
@@ -130,9 +159,11 @@ static bool sl_conn_live(const struct nf_conn *ct)
 	case TCP_CONNTRACK_FIN_WAIT:
 	case TCP_CONNTRACK_CLOSE_WAIT:
 	case TCP_CONNTRACK_LAST_ACK:
-		return true;
+		return SL_CONN_LIVE;
+	case TCP_CONNTRACK_CLOSE:
+		return SL_CONN_CLOSED;
 	default:
-		return false;
+		return SL_CONN_ENDED;
 	}
 }
 
@@ -163,7 +194,20 @@ static bool sl_conns_scan(struct sl_svc_net *sv)
 	sl_conns_collect(sv);
 	list_for_each_entry_safe(c, tmp, &sv->conns, list) {
 		sl_conn_flush_one(c);
-		if (!sl_conn_live(c->ct)) {
+		switch (sl_conn_state(c->ct)) {
+		case SL_CONN_LIVE:
+			if (c->dormant) {
+				sl_load_get(c->be);
+				c->dormant = false;
+			}
+			break;
+		case SL_CONN_CLOSED:
+			if (!c->dormant) {
+				sl_load_put(c->be);
+				c->dormant = true;
+			}
+			break;
+		default:
 			list_del(&c->list);
 			sl_conn_release(c);
 		}

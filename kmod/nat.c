@@ -129,6 +129,19 @@ static unsigned int sl_nat_hook(void *priv, struct sk_buff *skb,
 				t->dst.protonum, &t->dst.u3, t->dst.u.all);
 	if (!svc)
 		return NF_ACCEPT;
+	/*
+	 * A flow that began before this namespace had our hooks, and was
+	 * never answered, still sends "new" packets, but its entry is
+	 * confirmed: NAT can no longer be set up on it (nf_nat_setup_info()
+	 * leaves confirmed entries alone). Balanced anyway, every packet
+	 * would count one more connection and none would be translated. The
+	 * entry goes instead; the flow's next packet (a resent datagram or
+	 * SYN) makes a new one, which is balanced.
+	 */
+	if (unlikely(nf_ct_is_confirmed(ct))) {
+		nf_ct_kill(ct);
+		return NF_DROP;
+	}
 
 	st = rcu_dereference(svc->state);
 	if (!st || !st->table)
@@ -164,8 +177,7 @@ static unsigned int sl_nat_hook(void *priv, struct sk_buff *skb,
 	ret = nf_nat_setup_info(ct, &range, NF_NAT_MANIP_DST);
 	if (ret != NF_ACCEPT) {
 		/* Give back the load the scheduler took. */
-		atomic_dec(&be->load);
-		atomic_dec(&svc->total);
+		sl_load_put(be);
 		sl_conn_free(c);
 		return ret;
 	}

@@ -822,13 +822,6 @@ int sl_nl_svc_new(struct sk_buff *skb, struct genl_info *info)
 		INIT_LIST_HEAD(&svc->backends);
 		INIT_LIST_HEAD(&svc->retired);
 	}
-	svc->sched = o.sched;
-	svc->affinity = o.affinity;
-	svc->on_delete = o.on_delete;
-	svc->balance_milli = o.balance_milli;
-	svc->seed = o.seed;
-	svc->table_size = o.table_size;
-
 	fi = sl_family_idx(k.family);
 	if (!sv->hooked[fi]) {
 		err = sl_nat_register(sn, k.family);
@@ -847,6 +840,13 @@ int sl_nl_svc_new(struct sk_buff *skb, struct genl_info *info)
 		sv->hooked[fi] = true;
 		sv->ever_hooked = true;
 	}
+	/* Only now: a refused request leaves a reused service as it was. */
+	svc->sched = o.sched;
+	svc->affinity = o.affinity;
+	svc->on_delete = o.on_delete;
+	svc->balance_milli = o.balance_milli;
+	svc->seed = o.seed;
+	svc->table_size = o.table_size;
 	sv->nfamily[fi]++;
 	sv->nservices++;
 	list_add_tail(&svc->list, &sv->services);
@@ -967,16 +967,28 @@ static bool sl_nat_may_need(struct sluice_net *sn, int fi)
 	       until - now <= sl_tcp_tw_timeout(sn->net);
 }
 
-/* Unregister the hooks of family @fi if it is idle. Must hold sn->lock. */
-static void sl_hooks_put_idle(struct sluice_net *sn, int fi)
+/*
+ * Unregister the hooks of family @fi if it is idle and, given @until, no
+ * connection was released since nat_until[fi] read @until. Returns whether
+ * the family is unhooked. Must hold sn->lock.
+ */
+static bool sl_hooks_put_idle(struct sluice_net *sn, int fi,
+			      const unsigned long *until)
 {
 	struct sl_svc_net *sv = sl_sv(sn);
 
 	lockdep_assert_held(&sn->lock);
-	if (!sv->hooked[fi] || sv->nfamily[fi] || atomic_read(&sv->tracked[fi]))
-		return;
+	if (!sv->hooked[fi])
+		return true;
+	if (sv->nfamily[fi] || atomic_read(&sv->tracked[fi]))
+		return false;
+	/* A release moves nat_until before it drops tracked (conns.c). */
+	smp_rmb();
+	if (until && READ_ONCE(sv->nat_until[fi]) != *until)
+		return false;
 	sl_nat_unregister(sn, fi ? AF_INET6 : AF_INET);
 	sv->hooked[fi] = false;
+	return true;
 }
 
 /*
@@ -999,7 +1011,7 @@ static unsigned int sl_hooks_put_unneeded(struct sluice_net *sn)
 		if (sl_nat_may_need(sn, fi))
 			waiting |= 1u << fi;
 		else
-			sl_hooks_put_idle(sn, fi);
+			sl_hooks_put_idle(sn, fi, NULL);
 	}
 	return waiting;
 }
@@ -1024,22 +1036,31 @@ static void sl_hooks_gc(struct work_struct *work)
 					     struct sl_svc_net, hooks_gc);
 	struct sluice_net *sn = container_of(sv, struct sluice_net, svc);
 	unsigned int waiting, gone = 0;
+	unsigned long until[2];
 	int fi;
 
 	mutex_lock(&sn->lock);
 	sl_svcs_prune_retired(sn, false);
 	waiting = sl_hooks_put_unneeded(sn);
+	for (fi = 0; fi < 2; fi++)
+		until[fi] = READ_ONCE(sv->nat_until[fi]);
 	mutex_unlock(&sn->lock);
 	for (fi = 0; fi < 2; fi++)
 		if ((waiting & (1u << fi)) &&
 		    !sl_nat_entries_left(sn->net, fi ? AF_INET6 : AF_INET))
 			gone |= 1u << fi;
 	if (gone) {
-		/* Rechecked: a service or a connection may have come. */
+		/*
+		 * Rechecked: a service or a connection may have come, and a
+		 * connection that came and went during the walk may have
+		 * left its TIME_WAIT entry in a bucket the walk had passed
+		 * (its release moved nat_until): looked at again then.
+		 */
 		mutex_lock(&sn->lock);
 		for (fi = 0; fi < 2; fi++)
-			if (gone & (1u << fi))
-				sl_hooks_put_idle(sn, fi);
+			if ((gone & (1u << fi)) &&
+			    !sl_hooks_put_idle(sn, fi, &until[fi]))
+				gone &= ~(1u << fi);
 		mutex_unlock(&sn->lock);
 	}
 	if (waiting & ~gone)

@@ -154,6 +154,7 @@ struct sl_conn {
 	};
 	struct nf_conn *ct;
 	struct sl_backend *be;
+	bool dormant;	/* in CLOSE: its load given back, it may come back */
 };
 
 /* Per network namespace part of services, embedded in struct sluice_net. */
@@ -244,6 +245,7 @@ void sl_conns_net_init(struct sluice_net *sn);
 void sl_conns_net_exit(struct sluice_net *sn);
 struct sl_conn *sl_conn_alloc(void);
 void sl_conn_free(struct sl_conn *c);
+void sl_load_put(struct sl_backend *be);
 void sl_conns_track(struct sluice_net *sn, struct sl_conn *c,
 		    struct nf_conn *ct, struct sl_backend *be);
 void sl_conns_flush(struct sluice_net *sn);

@@ -2,7 +2,7 @@
  * sl-server - the backend of the sluice selftests.
  *
  *   sl-server --id ID [--tcp ADDR:PORT]... [--udp ADDR:PORT]...
- *             [--count-file PATH] [--pid-file PATH]
+ *             [--count-file PATH] [--pid-file PATH] [--reset-on-close]
  *
  * TCP: for every accepted connection it writes the line "ID\n" at once,
  * then echoes back every byte it receives, and closes the connection when
@@ -19,7 +19,9 @@
  * socket listens, so its existence means "ready"; it is removed on exit.
  *
  * "[::]:PORT" serves IPv4 too (IPV6_V6ONLY=0) unless an IPv4 address with
- * the same protocol and port is also given. One thread, epoll, level
+ * the same protocol and port is also given. --reset-on-close: every
+ * accepted connection has SO_LINGER 0, so that its close (the server's
+ * exit included) resets it (RST) instead of ending it (FIN). One thread, epoll, level
  * triggered; RLIMIT_NOFILE raised to its hard limit. SIGTERM / SIGINT:
  * exit 0. Exit 2 on usage errors, 1 on runtime failures.
  */
@@ -68,6 +70,7 @@ static size_t id_len;
 static char id_line[MAX_ID_LEN + 2];
 static const char *count_file;
 static const char *pid_file;
+static int reset_on_close;
 
 static int epfd;
 static struct lsock socks[MAX_SOCKS];
@@ -85,7 +88,7 @@ static void usage(void)
 {
 	printf(
 "Usage: sl-server --id ID [--tcp ADDR:PORT]... [--udp ADDR:PORT]...\n"
-"                 [--count-file PATH] [--pid-file PATH]\n"
+"                 [--count-file PATH] [--pid-file PATH] [--reset-on-close]\n"
 "\n"
 "Backend for the sluice selftests.\n"
 "\n"
@@ -94,6 +97,7 @@ static void usage(void)
 "  --udp ADDR:PORT    serve UDP: answer every datagram with \"ID\\n\" (repeatable)\n"
 "  --count-file PATH  keep \"active=N total=N udp=N\\n\" in PATH (atomic updates)\n"
 "  --pid-file PATH    write the pid to PATH once listening; removed on exit\n"
+"  --reset-on-close   close TCP connections (exit included) with a reset\n"
 "  -h, --help         this help\n"
 "\n"
 "ADDR is IPv4 (10.0.0.1, 0.0.0.0) or IPv6 in brackets ([fd00::1], [::]).\n"
@@ -277,6 +281,12 @@ static void listen_event(struct lsock *l, uint64_t now)
 			/* ECONNABORTED, EPROTO, EINTR, ...: try the next one */
 			continue;
 		}
+		if (reset_on_close) {
+			struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+			if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)))
+				sl_die("SO_LINGER: %s", strerror(errno));
+		}
 		c = calloc(1, sizeof(*c));
 		if (!c) {
 			close(fd);
@@ -442,6 +452,7 @@ int main(int argc, char **argv)
 		{ "udp", required_argument, NULL, 'u' },
 		{ "count-file", required_argument, NULL, 'c' },
 		{ "pid-file", required_argument, NULL, 'p' },
+		{ "reset-on-close", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -476,6 +487,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			pid_file = optarg;
+			break;
+		case 'r':
+			reset_on_close = 1;
 			break;
 		case 'h':
 			usage();

@@ -1,0 +1,50 @@
+#!/bin/sh
+# A connection that comes back is load again. A backend that resets an
+# established connection (here: its server exits with SO_LINGER 0) leaves
+# the conntrack entry in CLOSE, which is not load. A new SYN from the same
+# client port within the entry's 10 s goes through on the old entry
+# (conntrack ignores it, keeping the entry and its DNAT) and the backend's
+# answer takes the entry back to SYN_RECV and ESTABLISHED: a live
+# connection on the same backend, which the live count, and so the bound,
+# must see (Documentation/services.md).
+# timeout: 90
+. /selftests/lib.sh
+ensure_module
+topo_setup 1
+backend_start 1 --reset-on-close
+h sluice service add tcp $VIP4:80 || fail "service add"
+h sluice backend add tcp $VIP4:80 "$(be4 1)" || fail "backend add"
+live() { svc_jq tcp $VIP4 '.stats.live'; }
+live_is() { [ "$(live)" = "$1" ]; }
+entries() { h conntrack -L -p tcp --sport 34000 2>/dev/null; }
+
+# held N: a connection from client port 34000, held until release.N.
+held() {
+	c sl-client -n 1 --sport 34000 --timeout 5 --hold-until-file "$SL_TMP/release.$1" \
+		--ready-file "$SL_TMP/ready.$1" $VIP4:80 >"$SL_TMP/held.$1" 2>"$SL_TMP/held.$1.err" &
+	HELD=$!
+	cleanup_add "kill $HELD 2>/dev/null"
+	wait_for 20 test -e "$SL_TMP/ready.$1" || fail "connection $1 did not complete: $(cat "$SL_TMP/held.$1.err")"
+	grep -q ' b1$' "$SL_TMP/held.$1" || fail "connection $1 got no answer: $(cat "$SL_TMP/held.$1" "$SL_TMP/held.$1.err")"
+}
+
+held 1
+wait_for 10 live_is 1 || fail "the first connection is not counted: live $(live)"
+# The server exits: the backend resets the connection.
+kill -TERM "$(cat "$SL_TMP/b1.pid")"
+closed() { entries | grep -q CLOSE; }
+wait_for 10 closed || fail "the reset connection's entry is not in CLOSE: $(entries)"
+touch "$SL_TMP/release.1"
+wait $HELD
+wait_for 10 live_is 0 || fail "a reset connection stays live: $(live)"
+log "after the reset: $(entries | tr '\n' ' ')"
+
+backend_start 1 --reset-on-close
+held 2
+log "the same port again: $(entries | tr '\n' ' ')"
+expect_eq "conntrack entries of the port (the old one, come back)" "$(entries | grep -c ESTABLISHED)" 1
+wait_for 10 live_is 1 || fail "the connection that came back is not counted: live $(live), b1's own count $(backend_active 1)"
+expect_eq "b1's own count of live connections" "$(backend_active 1)" 1
+touch "$SL_TMP/release.2"
+wait $HELD || fail "the held connection failed: $(cat "$SL_TMP/held.2.err")"
+wait_for 10 live_is 0 || fail "live stays at $(live) after the connection closed"
