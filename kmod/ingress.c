@@ -76,6 +76,7 @@
 #include <net/request_sock.h>
 #include <net/sock.h>
 #include <net/tcp.h>
+#include <linux/udp.h>
 #include <linux/sluice.h>
 
 #include "compat.h"
@@ -591,6 +592,16 @@ static unsigned int sluice_ingress_slow(struct sk_buff *skb,
 	if (sk && !sk_fullsock(sk))
 		owner = sk->sk_state == TCP_NEW_SYN_RECV ?
 			inet_reqsk(sk)->rsk_listener : NULL;
+	/*
+	 * A UDP tunnel's socket (VXLAN, Geneve, FOU, WireGuard, ESP in UDP)
+	 * hands what it receives back to the stack decapsulated, and the
+	 * inner packet comes through here again, to its own receiver. The
+	 * outer packet is nobody's: charged to the tunnel socket's cgroup
+	 * (whoever brought the device up), the same bytes would count twice.
+	 */
+	if (owner && owner->sk_protocol == IPPROTO_UDP &&
+	    owner->sk_type == SOCK_DGRAM && READ_ONCE(udp_sk(owner)->encap_rcv))
+		owner = NULL;
 	if (!owner) {
 		struct sluice_net *sn = sluice_pernet(state->net);
 

@@ -79,7 +79,7 @@ mods="veth dummy nf_conntrack nf_nat nf_conntrack_netlink nf_socket_ipv4
       nf_socket_ipv6 nf_defrag_ipv4 nf_defrag_ipv6 nf_tables nft_ct nft_nat
       nft_chain_nat nft_socket nft_masq ip_vs ip_vs_mh ip_vs_sh ip_vs_rr
       sch_tbf sch_fq_codel sch_ingress cls_matchall act_police inet_diag
-      tcp_diag udp_diag sch_netem"
+      tcp_diag udp_diag sch_netem vxlan"
 base=${moddir%/lib/modules/*}
 [ "$base" = "$moddir" ] && base=/
 mkdir -p "$root/lib/modules/$kver/extra"
