@@ -55,6 +55,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cgroup.h>
+#include <linux/nsproxy.h>
 #include <linux/hashtable.h>
 #include <linux/jump_label.h>
 #include <linux/ktime.h>
@@ -978,20 +979,43 @@ static int sluice_cg_put_stats(struct sk_buff *skb, int attr,
 	return 0;
 }
 
-/* SLUICE_A_CGROUP with ID and PATH, and with @full everything else. */
+/*
+ * Entries are global, their paths the host's. A reader in a cgroup
+ * namespace (a container) sees only the entries in it, named from its
+ * root, as its own cgroupfs names them; an entry's parent outside it is
+ * shown as none.
+ */
+static struct cgroup_namespace *sluice_cg_ns(void)
+{
+	return current->nsproxy->cgroup_ns;
+}
+
+static bool sluice_cg_visible(const struct sluice_cg *e,
+			      const struct cgroup_namespace *ns)
+{
+	return !ns || cgroup_is_descendant(e->cgrp, ns->root_cset->dfl_cgrp);
+}
+
+/*
+ * SLUICE_A_CGROUP with ID and PATH, and with @full everything else; @ns:
+ * the reader's cgroup namespace (NULL: the host's, for events).
+ */
 static int sluice_cg_fill(struct sk_buff *skb, struct sluice_cg *e, bool full,
-			  char *buf)
+			  char *buf, struct cgroup_namespace *ns)
 {
 	struct sluice_cg *p = full ? sluice_cg_parent_locked(e) : NULL;
 	struct nlattr *nest;
 	int len;
 
+	if (p && !sluice_cg_visible(p, ns))
+		p = NULL;
 	nest = nla_nest_start(skb, SLUICE_A_CGROUP);
 	if (!nest)
 		return -EMSGSIZE;
 	if (nla_put_u64_64bit(skb, SLUICE_CG_A_ID, e->id, SLUICE_CG_A_PAD))
 		goto cancel;
-	len = cgroup_path(e->cgrp, buf, PATH_MAX);
+	len = ns ? cgroup_path_ns(e->cgrp, buf, PATH_MAX, ns) :
+		   cgroup_path(e->cgrp, buf, PATH_MAX);
 	if (len > 0 && len < PATH_MAX && nla_put_string(skb, SLUICE_CG_A_PATH, buf))
 		goto cancel;
 	if (!full)
@@ -1031,12 +1055,18 @@ static void sluice_cg_event_removed(struct sluice_cg *e)
 	if (!buf || !msg)
 		goto fail;
 	hdr = sluice_genl_put(msg, NULL, SLUICE_CMD_EVENT_CGROUP_REMOVED, 0);
-	if (!hdr || sluice_cg_fill(msg, e, false, buf))
+	if (!hdr || sluice_cg_fill(msg, e, false, buf, NULL))
 		goto fail;
 	genlmsg_end(msg, hdr);
 	kfree(buf);
-	/* -ESRCH: nobody listens. */
-	genlmsg_multicast_allns(&sluice_genl_family, msg, 0, 0);
+	/*
+	 * To the host's listeners only: the event names a host path, and a
+	 * listener in another network namespace needs CAP_NET_ADMIN only in
+	 * the user namespace that owns it (GENL_MCAST_CAP_NET_ADMIN), which a
+	 * container's root has. -ESRCH: nobody listens.
+	 */
+	genlmsg_multicast_netns(&sluice_genl_family, &init_net, msg, 0, 0,
+				GFP_KERNEL);
 	module_put(THIS_MODULE);
 	return;
 fail:
@@ -1283,7 +1313,7 @@ int sluice_nl_cgroup_get(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&sluice_cg_lock);
 	e = sluice_cg_lookup_locked(cgrp);
-	if (!e) {
+	if (!e || !sluice_cg_visible(e, sluice_cg_ns())) {
 		mutex_unlock(&sluice_cg_lock);
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[SLUICE_CG_A_ID],
 				    "the cgroup has no entry");
@@ -1291,7 +1321,7 @@ int sluice_nl_cgroup_get(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	hdr = sluice_genl_put(msg, info, SLUICE_CMD_CGROUP_GET, 0);
-	err = hdr ? sluice_cg_fill(msg, e, true, buf) : -EMSGSIZE;
+	err = hdr ? sluice_cg_fill(msg, e, true, buf, sluice_cg_ns()) : -EMSGSIZE;
 	mutex_unlock(&sluice_cg_lock);
 	if (err)
 		goto out;
@@ -1312,6 +1342,7 @@ out:
 int sluice_nl_cgroup_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct sluice_net *sn = sluice_pernet(sock_net(skb->sk));
+	struct cgroup_namespace *ns = sluice_cg_ns();
 	long idx = 0, start = cb->args[0];
 	struct sluice_cg *e;
 	char *buf;
@@ -1329,12 +1360,16 @@ int sluice_nl_cgroup_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	list_for_each_entry(e, &sluice_cg_list, node) {
 		if (idx++ < start)
 			continue;
+		if (!sluice_cg_visible(e, ns)) {
+			cb->args[0] = idx;
+			continue;
+		}
 		hdr = sluice_genl_dump_put(skb, cb, SLUICE_CMD_CGROUP_GET);
 		if (!hdr) {
 			err = -EMSGSIZE;
 			break;
 		}
-		if (sluice_cg_fill(skb, e, true, buf)) {
+		if (sluice_cg_fill(skb, e, true, buf, ns)) {
 			genlmsg_cancel(skb, hdr);
 			err = -EMSGSIZE;
 			break;

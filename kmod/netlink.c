@@ -230,8 +230,8 @@ static const struct genl_ops sluice_genl_ops[] = {
 };
 
 static const struct genl_multicast_group sluice_genl_mcgrps[] = {
-	/* Events name host cgroups: listeners need CAP_NET_ADMIN in the
-	 * initial user namespace. */
+	/* Service events go to the service's namespace, cgroup events
+	 * (which name host cgroups) to the initial one only (ingress.c). */
 	{ .name = SLUICE_GENL_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
