@@ -28,6 +28,7 @@
 #include <linux/rcupdate.h>
 #include <linux/socket.h>
 #include <net/genetlink.h>
+#include <net/ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <linux/sluice.h>
 
@@ -561,6 +562,21 @@ static int sl_parse_addr(struct nlattr *a, u16 family, union nf_inet_addr *addr,
 	}
 	memset(addr, 0, sizeof(*addr));
 	nla_memcpy(addr, a, len);
+	/*
+	 * A connection has one peer: an unspecified, broadcast or
+	 * multicast address is no VIP (its datagrams go to many, and a
+	 * bridge's netfilter warns of the reference we would hold on
+	 * them) and no backend.
+	 */
+	if (family == AF_INET ?
+	    addr->ip == 0 || ipv4_is_lbcast(addr->ip) ||
+	    ipv4_is_multicast(addr->ip) :
+	    ipv6_addr_any(&addr->in6) ||
+	    ipv6_addr_is_multicast(&addr->in6)) {
+		NL_SET_ERR_MSG_ATTR(extack, a,
+				    "not a unicast address (unspecified, broadcast or multicast)");
+		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -156,8 +156,10 @@ beside_vms() {
 }
 
 # dispatch PIPE QUEUE OWNER [SCALE]: answers each request of a VM (a line
-# on PIPE.out) with the next test of QUEUE (a line on PIPE.in), until it
-# is killed or process OWNER (the one that boots the VM) is gone. With
+# on PIPE.out) with the next test of QUEUE (a line on PIPE.in), or the
+# request "again" with the same test as before (the guest got a garbled
+# line: selftests/init), until it is killed or process OWNER (the one
+# that boots the VM) is gone. With
 # SCALE (an in-turn VM's dispatcher; the guest's factor of time limits), a
 # test marked "alone" runs with the VMs beside paused: rate tests measure
 # what TCP achieves, and under TCG a guest that shares its host core has
@@ -168,7 +170,7 @@ beside_vms() {
 # once the test's limit and a minute have passed (a guest that hangs in
 # it does not hold them until its VM's own limit).
 dispatch() {
-	local r w req rc next lim name flag until=
+	local r w req rc next= lim name flag until=
 	exec {r}<>"$1.out" {w}<>"$1.in"
 	while :; do
 		IFS= read -r -t 10 -u "$r" req
@@ -178,7 +180,7 @@ dispatch() {
 			until=
 		fi
 		if [ $rc -eq 0 ]; then
-			next=$(queue_pop "$2")
+			[ "$req" = again ] || next=$(queue_pop "$2")
 			lim= name= flag=
 			read -r lim name flag <<<"$next"
 			if [ -n "${4:-}" ] && [ "$flag" = alone ]; then

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Bad requests: a duplicate service or backend, an unknown service or
-# backend, a backend whose family differs from the service's, c <= 1, a
+# backend, a backend whose family differs from the service's, an address that
+# is not unicast (unspecified, broadcast, multicast), c <= 1, a
 # weight or table size out of range, a table size that is not prime, and
 # the capacity limits (services per namespace, backends per service,
 # lowered through the module parameters). Each is refused with the
@@ -38,6 +39,13 @@ refused "no such backend" h sluice backend del tcp $VIP4:80 10.1.1.3:8080
 refused "no such backend" h sluice backend set tcp $VIP4:80 10.1.1.2:8081 weight 3
 refused "family differs" h sluice backend add tcp $VIP4:80 "[fd00:b:1::2]:8080"
 refused "family differs" h sluice backend add udp "[$VIP6]:53" 10.1.1.2:53
+refused "not a unicast address" h sluice service add tcp 0.0.0.0:80
+refused "not a unicast address" h sluice service add udp 255.255.255.255:53
+refused "not a unicast address" h sluice service add udp 239.1.1.1:53
+refused "not a unicast address" h sluice service add udp "[ff02::1]:53"
+refused "not a unicast address" h sluice service add tcp "[::]:80"
+refused "not a unicast address" h sluice backend add tcp $VIP4:80 224.0.0.1:8080
+refused "not a unicast address" h sluice backend add tcp $VIP4:80 0.0.0.0:8080
 refused "balance factor must be greater than 1" h sluice service add tcp 10.96.0.11:80 balance 1
 refused "balance factor must be greater than 1" h sluice service add tcp 10.96.0.11:80 balance 0.5
 refused "balance factor must be greater than 1" h sluice service set tcp $VIP4:80 balance 1.0
