@@ -83,6 +83,22 @@ expect_fail() {
 	log "refused as expected: $* -> $out"
 }
 
+# expect_usage REGEX CMD...: CMD must be refused as a usage error: exit
+# status 2 and a message matching REGEX, said once (one "Try 'sluice
+# --help'").
+expect_usage() {
+	local re=$1 out rc
+	shift
+	out=$("$@" 2>&1) && fail "'$*' succeeded; expected a usage error matching '$re'"
+	rc=$?
+	[ "$rc" = 2 ] || fail "'$*' failed with status $rc, not 2 (a usage error): '$out'"
+	echo "$out" | grep -qE -- "$re" ||
+		fail "'$*' said '$out'; expected a message matching '$re'"
+	[ "$(echo "$out" | grep -c "Try 'sluice --help'")" = 1 ] ||
+		fail "'$*' did not say it exactly once: '$out'"
+	log "refused as expected: $* -> $out"
+}
+
 # expect_eq WHAT GOT WANT
 expect_eq() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
 

@@ -23,24 +23,27 @@
 
 static const char *const mode_names[] = { "ecn", "drop" };
 
-/* The cgroup ID of @path, or an error printed for the user. */
-static int cg_resolve(const char *path, uint64_t *id)
+/* The cgroup ID of @path for command @cmd: EXIT_OK, or EXIT_ERR or
+ * EXIT_USAGE with the error printed. */
+static int cg_resolve(const char *cmd, const char *path, uint64_t *id)
 {
 	struct statfs sfs;
 	struct stat st;
 
+	if (!*path)
+		return sl_usage("%s: empty cgroup path", cmd);
 	if (stat(path, &st)) {
 		sl_err("%s: %s", path, strerror(errno));
-		return -errno;
+		return EXIT_ERR;
 	}
 	if (!S_ISDIR(st.st_mode) || statfs(path, &sfs) ||
 	    sfs.f_type != CGROUP2_SUPER_MAGIC) {
 		sl_err("%s: not a cgroup2 directory (cgroups are directories "
 		       "under the cgroup2 mount, e.g. /sys/fs/cgroup/web)", path);
-		return -ENOTDIR;
+		return EXIT_ERR;
 	}
 	*id = st.st_ino;
-	return 0;
+	return EXIT_OK;
 }
 
 /* ---- reading entries: shared with top.c ------------------------------ */
@@ -244,8 +247,20 @@ static const char set_usage[] =
 	"  drop SIZE    drop threshold (default: 4 x the mark threshold)\n"
 	"Sizes in tc's units: 64k, 1500b, 1m.\n";
 
+enum { CO_RATE, CO_BURST, CO_WEIGHT, CO_MODE, CO_MARK, CO_DROP };
+
+static const struct sl_opt set_opt_names[] = {
+	[CO_RATE]	= { "rate", false },
+	[CO_BURST]	= { "burst", false },
+	[CO_WEIGHT]	= { "weight", false },
+	[CO_MODE]	= { "mode", false },
+	[CO_MARK]	= { "mark", false },
+	[CO_DROP]	= { "drop", false },
+	{ NULL, false },
+};
+
 struct cg_set_opts {
-	bool has_rate, has_burst, has_weight, has_mode, has_mark, has_drop;
+	unsigned int given;	/* a bit per CO_* */
 	uint64_t rate;
 	uint32_t burst, weight, mark, drop;
 	uint8_t mode;
@@ -265,15 +280,13 @@ static int parse_u32_size(const char *what, const char *val, uint32_t *out)
 /* Parses the options after PATH; prints and returns EXIT_USAGE if bad. */
 static int parse_set_opts(int argc, char **argv, struct cg_set_opts *o)
 {
+	const char *val;
+	uint64_t w;
 	int i;
 
-	for (i = 0; i < argc; i += 2) {
-		const char *k = argv[i], *val = argv[i + 1];
-
-		if (i + 1 >= argc)
-			return sl_usage("cgroup set: '%s' needs a value", k);
-		if (!strcmp(k, "rate")) {
-			o->has_rate = true;
+	for (i = 0; i < argc; i++) {
+		switch (sl_opt("cgroup set", set_opt_names, &o->given, argc, argv, &i, &val)) {
+		case CO_RATE:
 			if (!strcmp(val, "none"))
 				o->rate = 0;
 			else if (sl_parse_rate(val, &o->rate))
@@ -282,39 +295,35 @@ static int parse_set_opts(int argc, char **argv, struct cg_set_opts *o)
 			else if (o->rate == 0)
 				return sl_usage("cgroup set: rate must be more than 0 "
 						"('rate none' removes the limit)");
-		} else if (!strcmp(k, "burst")) {
-			o->has_burst = true;
+			break;
+		case CO_BURST:
 			if (parse_u32_size("burst", val, &o->burst))
 				return EXIT_USAGE;
-		} else if (!strcmp(k, "mark")) {
-			o->has_mark = true;
+			break;
+		case CO_MARK:
 			if (parse_u32_size("mark threshold", val, &o->mark))
 				return EXIT_USAGE;
-		} else if (!strcmp(k, "drop")) {
-			o->has_drop = true;
+			break;
+		case CO_DROP:
 			if (parse_u32_size("drop threshold", val, &o->drop))
 				return EXIT_USAGE;
-		} else if (!strcmp(k, "weight")) {
-			char *end;
-			unsigned long w;
-
-			errno = 0;
-			w = strtoul(val, &end, 10);
-			if (*val == '-' || !*val || *end || errno || w < 1 || w > 10000)
+			break;
+		case CO_WEIGHT:
+			if (sl_parse_dec(val, 0, 10000, &w) || w < 1)
 				return sl_usage("cgroup set: weight must be an integer "
 						"from 1 to 10000, not '%s'", val);
-			o->has_weight = true;
 			o->weight = (uint32_t)w;
-		} else if (!strcmp(k, "mode")) {
+			break;
+		case CO_MODE:
 			if (!strcmp(val, "ecn"))
 				o->mode = SLUICE_CG_MODE_ECN;
 			else if (!strcmp(val, "drop"))
 				o->mode = SLUICE_CG_MODE_DROP;
 			else
 				return sl_usage("cgroup set: mode is 'ecn' or 'drop', not '%s'", val);
-			o->has_mode = true;
-		} else {
-			return sl_usage("cgroup set: unknown option '%s'", k);
+			break;
+		default:
+			return EXIT_USAGE;
 		}
 	}
 	return 0;
@@ -337,20 +346,21 @@ static int cmd_cg_set(int argc, char **argv)
 	err = parse_set_opts(argc - 1, argv + 1, &o);
 	if (err)
 		return err;
-	if (cg_resolve(argv[0], &id))
-		return EXIT_ERR;
+	err = cg_resolve("cgroup set", argv[0], &id);
+	if (err)
+		return err;
 
 	if (sl_nl_open(&nl))
 		return EXIT_ERR;
 	msg = sl_nl_msg(&nl, SLUICE_CMD_CGROUP_SET, 0);
 	if (!msg || !(nest = nla_nest_start(msg, SLUICE_A_CGROUP)) ||
 	    nla_put_u64(msg, SLUICE_CG_A_ID, id) < 0 ||
-	    (o.has_rate && nla_put_u64(msg, SLUICE_CG_A_RATE, o.rate) < 0) ||
-	    (o.has_burst && nla_put_u32(msg, SLUICE_CG_A_BURST, o.burst) < 0) ||
-	    (o.has_weight && nla_put_u32(msg, SLUICE_CG_A_WEIGHT, o.weight) < 0) ||
-	    (o.has_mode && nla_put_u8(msg, SLUICE_CG_A_MODE, o.mode) < 0) ||
-	    (o.has_mark && nla_put_u32(msg, SLUICE_CG_A_MARK_THRESH, o.mark) < 0) ||
-	    (o.has_drop && nla_put_u32(msg, SLUICE_CG_A_DROP_THRESH, o.drop) < 0)) {
+	    (SL_GIVEN(o.given, CO_RATE) && nla_put_u64(msg, SLUICE_CG_A_RATE, o.rate) < 0) ||
+	    (SL_GIVEN(o.given, CO_BURST) && nla_put_u32(msg, SLUICE_CG_A_BURST, o.burst) < 0) ||
+	    (SL_GIVEN(o.given, CO_WEIGHT) && nla_put_u32(msg, SLUICE_CG_A_WEIGHT, o.weight) < 0) ||
+	    (SL_GIVEN(o.given, CO_MODE) && nla_put_u8(msg, SLUICE_CG_A_MODE, o.mode) < 0) ||
+	    (SL_GIVEN(o.given, CO_MARK) && nla_put_u32(msg, SLUICE_CG_A_MARK_THRESH, o.mark) < 0) ||
+	    (SL_GIVEN(o.given, CO_DROP) && nla_put_u32(msg, SLUICE_CG_A_DROP_THRESH, o.drop) < 0)) {
 		nlmsg_free(msg);
 		sl_nl_close(&nl);
 		sl_err("out of memory");
@@ -376,8 +386,9 @@ static int cmd_cg_del(int argc, char **argv)
 		return EXIT_OK;
 	if (argc != 1)
 		return sl_usage("cgroup del: expected exactly one PATH");
-	if (cg_resolve(argv[0], &id))
-		return EXIT_ERR;
+	err = cg_resolve("cgroup del", argv[0], &id);
+	if (err)
+		return err;
 	if (sl_nl_open(&nl))
 		return EXIT_ERR;
 	msg = sl_nl_msg(&nl, SLUICE_CMD_CGROUP_DEL, 0);
@@ -461,8 +472,11 @@ static int cmd_cg_show(int argc, char **argv)
 		return EXIT_OK;
 	if (argc > 1)
 		return sl_usage("cgroup show: unexpected argument '%s'", argv[1]);
-	if (argc == 1 && cg_resolve(argv[0], &top))
-		return EXIT_ERR;
+	if (argc == 1) {
+		err = cg_resolve("cgroup show", argv[0], &top);
+		if (err)
+			return err;
+	}
 	if (sl_nl_open(&nl))
 		return EXIT_ERR;
 	err = sl_cg_dump(&nl, &l);

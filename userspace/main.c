@@ -87,7 +87,7 @@ static int cmd_help(int argc, char **argv);
 static const struct sl_cmd sl_top[] = {
 	{ "version", cmd_version, "", "print the CLI's and the module's versions and the module's features" },
 	{ "service", cmd_service, "add|set|del|show ...", "virtual services (VIP:port, TCP or UDP) and their options" },
-	{ "backend", cmd_backend, "add|set|del|show ...", "a service's backends and their weights" },
+	{ "backend", cmd_backend, "add|set|del|replace|show ...", "a service's backends and their weights" },
 	{ "show", cmd_show, "", "every service with its backends and counters" },
 	{ "cgroup", cmd_cgroup, "set|del|show ...", "per-cgroup ingress accounting and limits" },
 	{ "monitor", cmd_monitor, "[-t] [-j]", "print the module's events as they happen" },

@@ -123,11 +123,18 @@ static int no_seq_check(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+static const struct sl_opt monitor_opts[] = {
+	{ "-t", true },
+	{ NULL, false },
+};
+
 int cmd_monitor(int argc, char **argv)
 {
+	unsigned int seen = 0;
+	const char *val;
 	struct sl_nl nl;
 	struct nl_cb *cb;
-	int grp, err;
+	int grp, err, i;
 
 	if (sl_want_help(argc, argv,
 			 "Usage: sluice monitor [-t] [-j]\n"
@@ -138,13 +145,11 @@ int cmd_monitor(int argc, char **argv)
 			 "                                   (rmdir), and its entry with it\n"
 			 "  backend-full PROTO VIP BACKEND   a key's first choice was full\n"))
 		return EXIT_OK;
-	if (argc && !strcmp(argv[0], "-t")) {
-		stamp = true;
-		argc--;
-		argv++;
+	for (i = 0; i < argc; i++) {
+		if (sl_opt("monitor", monitor_opts, &seen, argc, argv, &i, &val) < 0)
+			return EXIT_USAGE;
+		stamp = true;	/* -t, the only one */
 	}
-	if (argc)
-		return sl_usage("monitor: unexpected argument '%s'", argv[0]);
 	if (sl_nl_open(&nl))
 		return EXIT_ERR;
 	grp = genl_ctrl_resolve_grp(nl.sk, SLUICE_GENL_NAME, SLUICE_GENL_MCGRP_EVENTS);

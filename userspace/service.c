@@ -13,7 +13,9 @@
  *
  * PROTO is tcp or udp; IPv6 addresses go in brackets ([fd00::1]:80).
  * Values are checked by the kernel, whose message is printed on refusal;
- * the CLI refuses only what it cannot even encode.
+ * the CLI refuses only what it cannot encode exactly (and a backend set
+ * without a weight, which would change nothing), before the kernel is asked
+ * anything. Numbers are decimal.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -89,15 +91,13 @@ static int parse_proto(const char *s, uint8_t *proto)
 	return 0;
 }
 
+/* @s as a decimal u32 (sl_parse_dec); the usage error printed if not. */
 static int parse_u32(const char *what, const char *s, uint32_t *v)
 {
-	unsigned long long x;
-	char *end;
+	uint64_t x;
 
-	errno = 0;
-	x = strtoull(s, &end, 0);
-	if (errno || end == s || *end || *s == '-' || x > UINT32_MAX)
-		return sl_usage("invalid %s '%s'", what, s);
+	if (sl_parse_dec(s, 0, UINT32_MAX, &x))
+		return sl_usage("invalid %s '%s' (a decimal number below 2^32)", what, s);
 	*v = (uint32_t)x;
 	return 0;
 }
@@ -106,7 +106,7 @@ static int parse_u32(const char *what, const char *s, uint32_t *v)
 static int parse_addr_port(const char *s, struct sl_addr *a)
 {
 	char buf[INET6_ADDRSTRLEN + 16], *host, *port;
-	uint32_t p;
+	uint64_t p;
 
 	if (strlen(s) >= sizeof(buf))
 		return sl_usage("invalid address '%s'", s);
@@ -132,8 +132,8 @@ static int parse_addr_port(const char *s, struct sl_addr *a)
 		if (inet_pton(AF_INET, host, a->addr) != 1)
 			return sl_usage("invalid IPv4 address '%s' (IPv6 goes in brackets)", host);
 	}
-	if (parse_u32("port", port, &p) || p < 1 || p > 65535)
-		return sl_usage("invalid port '%s'", port);
+	if (sl_parse_dec(port, 0, 65535, &p) || !p)
+		return sl_usage("invalid port '%s' (1 to 65535, decimal)", port);
 	a->port = (uint16_t)p;
 	return 0;
 }
@@ -241,57 +241,110 @@ static int parse_svc_key(int argc, char **argv, uint8_t *proto, struct sl_addr *
 	return 0;
 }
 
-static int parse_svc_opts(int argc, char **argv, struct nl_msg *msg)
+/* A service's options, all read before the kernel is asked. */
+enum { SO_SCHED, SO_BALANCE, SO_AFFINITY, SO_SEED, SO_TABLE_SIZE, SO_ON_DELETE };
+
+static const struct sl_opt svc_opt_names[] = {
+	[SO_SCHED]	= { "sched", false },
+	[SO_BALANCE]	= { "balance", false },
+	[SO_AFFINITY]	= { "affinity", false },
+	[SO_SEED]	= { "seed", false },
+	[SO_TABLE_SIZE]	= { "table-size", false },
+	[SO_ON_DELETE]	= { "on-delete", false },
+	{ NULL, false },
+};
+
+struct svc_opts {
+	unsigned int given;	/* a bit per SO_* */
+	uint8_t sched, affinity, on_delete;
+	uint32_t balance, seed, table_size;
+};
+
+/* One of @names (value @v), or the usage error printed. */
+static int parse_name(const char *const *names, size_t n, const char *val,
+		      const char *what, const char *choices, uint8_t *v)
 {
-	int i, v;
-	uint32_t u;
+	int i = index_of(names, n, val);
 
-	for (i = 0; i < argc; i += 2) {
-		const char *k = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+	if (i < 0)
+		return sl_usage("unknown %s '%s' (%s)", what, val, choices);
+	*v = (uint8_t)i;
+	return 0;
+}
 
-		if (!val)
-			return sl_usage("service: '%s' needs a value", k);
-		if (!strcmp(k, "sched")) {
-			v = index_of(NAMES(sched_names), val);
-			if (v < 0)
-				return sl_usage("unknown scheduler '%s' (chbl or maglev)", val);
-			nla_put_u8(msg, SLUICE_SVC_A_SCHED, (uint8_t)v);
-		} else if (!strcmp(k, "balance")) {
-			char *end;
-			double c;
+/* balance C: c > 1 with at most three decimals, sent as c * 1000. */
+static int parse_balance(const char *val, uint32_t *v)
+{
+	uint64_t x;
+	int err = sl_parse_dec(val, 3, UINT32_MAX, &x);
 
-			errno = 0;
-			c = strtod(val, &end);
-			if (errno || end == val || *end || !(c >= 0) || c > 4e6)
-				return sl_usage("invalid balance factor '%s'", val);
-			nla_put_u32(msg, SLUICE_SVC_A_BALANCE, (uint32_t)(c * 1000 + 0.5));
-		} else if (!strcmp(k, "affinity")) {
-			v = index_of(NAMES(affinity_names), val);
-			if (v < 0)
-				return sl_usage("unknown affinity '%s' (src, src-port or tuple)", val);
-			nla_put_u8(msg, SLUICE_SVC_A_AFFINITY, (uint8_t)v);
-		} else if (!strcmp(k, "seed")) {
-			if (parse_u32("seed", val, &u))
+	if (err == -EDOM)
+		return sl_usage("invalid balance factor '%s' (at most three decimals)", val);
+	if (err)
+		return sl_usage("invalid balance factor '%s' (a decimal such as 1.25)", val);
+	*v = (uint32_t)x;
+	return 0;
+}
+
+static int parse_svc_opts(const char *cmd, int argc, char **argv,
+			  struct svc_opts *o)
+{
+	const char *val;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		switch (sl_opt(cmd, svc_opt_names, &o->given, argc, argv, &i, &val)) {
+		case SO_SCHED:
+			if (parse_name(NAMES(sched_names), val, "scheduler",
+				       "chbl or maglev", &o->sched))
 				return EXIT_USAGE;
-			nla_put_u32(msg, SLUICE_SVC_A_SEED, u);
-		} else if (!strcmp(k, "table-size")) {
-			if (parse_u32("table size", val, &u))
+			break;
+		case SO_BALANCE:
+			if (parse_balance(val, &o->balance))
 				return EXIT_USAGE;
-			nla_put_u32(msg, SLUICE_SVC_A_TABLE_SIZE, u);
-		} else if (!strcmp(k, "on-delete")) {
-			v = index_of(NAMES(on_delete_names), val);
-			if (v < 0)
-				return sl_usage("unknown on-delete '%s' (flush or keep)", val);
-			nla_put_u8(msg, SLUICE_SVC_A_ON_DELETE, (uint8_t)v);
-		} else {
-			return sl_usage("service: unknown option '%s'", k);
+			break;
+		case SO_AFFINITY:
+			if (parse_name(NAMES(affinity_names), val, "affinity",
+				       "src, src-port or tuple", &o->affinity))
+				return EXIT_USAGE;
+			break;
+		case SO_SEED:
+			if (parse_u32("seed", val, &o->seed))
+				return EXIT_USAGE;
+			break;
+		case SO_TABLE_SIZE:
+			if (parse_u32("table size", val, &o->table_size))
+				return EXIT_USAGE;
+			break;
+		case SO_ON_DELETE:
+			if (parse_name(NAMES(on_delete_names), val, "on-delete",
+				       "flush or keep", &o->on_delete))
+				return EXIT_USAGE;
+			break;
+		default:
+			return EXIT_USAGE;
 		}
 	}
 	return 0;
 }
 
-static int svc_change(int argc, char **argv, uint8_t cmd, bool opts)
+static int put_svc_opts(struct nl_msg *msg, const struct svc_opts *o)
 {
+	unsigned int g = o->given;
+
+	return (SL_GIVEN(g, SO_SCHED) && nla_put_u8(msg, SLUICE_SVC_A_SCHED, o->sched)) ||
+	       (SL_GIVEN(g, SO_BALANCE) && nla_put_u32(msg, SLUICE_SVC_A_BALANCE, o->balance)) ||
+	       (SL_GIVEN(g, SO_AFFINITY) && nla_put_u8(msg, SLUICE_SVC_A_AFFINITY, o->affinity)) ||
+	       (SL_GIVEN(g, SO_SEED) && nla_put_u32(msg, SLUICE_SVC_A_SEED, o->seed)) ||
+	       (SL_GIVEN(g, SO_TABLE_SIZE) &&
+		nla_put_u32(msg, SLUICE_SVC_A_TABLE_SIZE, o->table_size)) ||
+	       (SL_GIVEN(g, SO_ON_DELETE) && nla_put_u8(msg, SLUICE_SVC_A_ON_DELETE, o->on_delete));
+}
+
+static int svc_change(const char *name, int argc, char **argv, uint8_t cmd,
+		      bool opts)
+{
+	struct svc_opts o = { 0 };
 	struct sl_addr vip;
 	struct nlattr *nest;
 	struct nl_msg *msg;
@@ -305,40 +358,37 @@ static int svc_change(int argc, char **argv, uint8_t cmd, bool opts)
 	if (err)
 		return err;
 	if (!opts && argc > 2)
-		return sl_usage("service del: unexpected argument '%s'", argv[2]);
+		return sl_usage("%s: unexpected argument '%s'", name, argv[2]);
+	err = parse_svc_opts(name, argc - 2, argv + 2, &o);
+	if (err)
+		return err;
 	msg = new_msg(&nl, cmd);
 	if (!msg)
 		return EXIT_ERR;
 	nest = nla_nest_start(msg, SLUICE_A_SERVICE);
-	if (!nest || put_svc_key(msg, proto, &vip)) {
-		err = EXIT_ERR;
+	if (!nest || put_svc_key(msg, proto, &vip) || put_svc_opts(msg, &o)) {
 		sl_err("message too long");
-		goto fail;
+		nlmsg_free(msg);
+		sl_nl_close(&nl);
+		return EXIT_ERR;
 	}
-	err = parse_svc_opts(argc - 2, argv + 2, msg);
-	if (err)
-		goto fail;
 	nla_nest_end(msg, nest);
 	return talk(&nl, msg);
-fail:
-	nlmsg_free(msg);
-	sl_nl_close(&nl);
-	return err;
 }
 
 static int cmd_svc_add(int argc, char **argv)
 {
-	return svc_change(argc, argv, SLUICE_CMD_SERVICE_NEW, true);
+	return svc_change("service add", argc, argv, SLUICE_CMD_SERVICE_NEW, true);
 }
 
 static int cmd_svc_set(int argc, char **argv)
 {
-	return svc_change(argc, argv, SLUICE_CMD_SERVICE_SET, true);
+	return svc_change("service set", argc, argv, SLUICE_CMD_SERVICE_SET, true);
 }
 
 static int cmd_svc_del(int argc, char **argv)
 {
-	return svc_change(argc, argv, SLUICE_CMD_SERVICE_DEL, false);
+	return svc_change("service del", argc, argv, SLUICE_CMD_SERVICE_DEL, false);
 }
 
 /* ---- replies ---------------------------------------------------------- */
@@ -740,55 +790,67 @@ static const char be_usage[] =
 	"request, with the weights given (default 1, also for a backend the\n"
 	"service has): the others are deleted; with none, all of them.\n";
 
-/* One backend of a backend add|set|del command. */
+/* One backend of a backend add|set|del|replace command. */
 struct be_arg {
 	struct sl_addr addr;
 	uint32_t weight;
-	bool has_weight;
+	unsigned int given;	/* sl_opt's bits: weight (bit 0) given */
 };
 
-/* The backends after PROTO VIP:PORT, into a new array @*bp (free() it);
- * none only if @none_ok. */
-static int parse_be_args(int argc, char **argv, bool weight_ok, bool none_ok,
+static const struct sl_opt be_opt_names[] = {
+	{ "weight", false },
+	{ NULL, false },
+};
+
+/*
+ * The backends after PROTO VIP:PORT, into a new array @*bp (free() it):
+ * with a weight each if @weight (set), which they may have if @weight_ok;
+ * none only if @none_ok.
+ */
+static int parse_be_args(const char *name, int argc, char **argv,
+			 bool weight_ok, bool weight, bool none_ok,
 			 struct be_arg **bp, size_t *np)
 {
+	char buf[INET6_ADDRSTRLEN + 16];
+	const char *val;
 	struct be_arg *b;
 	size_t n = 0;
 	int i;
 
 	if (argc < (none_ok ? 2 : 3))
-		return sl_usage("backend: expected PROTO VIP:PORT ADDR:PORT");
+		return sl_usage("%s: expected PROTO VIP:PORT ADDR:PORT", name);
 	b = calloc(argc > 2 ? argc - 2 : 1, sizeof(*b));
 	if (!b) {
 		sl_err("out of memory");
 		return EXIT_ERR;
 	}
 	for (i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "weight")) {
-			if (!weight_ok || !n || b[n - 1].has_weight) {
-				free(b);
-				return sl_usage("backend: unexpected argument '%s'", argv[i]);
-			}
-			if (i + 1 >= argc) {
-				free(b);
-				return sl_usage("backend: 'weight' needs a value");
-			}
-			if (parse_u32("weight", argv[++i], &b[n - 1].weight)) {
-				free(b);
-				return EXIT_USAGE;
-			}
-			b[n - 1].has_weight = true;
-			continue;
+		if (strcmp(argv[i], "weight")) {
+			if (parse_addr_port(argv[i], &b[n].addr))
+				goto fail;
+			n++;
+		} else if (!weight_ok || !n) {
+			sl_usage("%s: unexpected argument '%s'", name, argv[i]);
+			goto fail;
+		} else if (sl_opt(name, be_opt_names, &b[n - 1].given, argc, argv,
+				  &i, &val) < 0 ||
+			   parse_u32("weight", val, &b[n - 1].weight)) {
+			goto fail;
 		}
-		if (parse_addr_port(argv[i], &b[n].addr)) {
-			free(b);
-			return EXIT_USAGE;
+	}
+	for (i = 0; weight && (size_t)i < n; i++) {
+		if (!b[i].given) {
+			sl_usage("%s: %s needs 'weight W' (set changes only weights)", name,
+				 fmt_addr(&b[i].addr, buf, sizeof(buf)));
+			goto fail;
 		}
-		n++;
 	}
 	*bp = b;
 	*np = n;
 	return 0;
+fail:
+	free(b);
+	return EXIT_USAGE;
 }
 
 static int put_be(struct nl_msg *msg, int type, const struct be_arg *b)
@@ -796,13 +858,14 @@ static int put_be(struct nl_msg *msg, int type, const struct be_arg *b)
 	struct nlattr *nest = nla_nest_start(msg, type);
 
 	if (!nest || put_be_key(msg, &b->addr) ||
-	    (b->has_weight && nla_put_u32(msg, SLUICE_BE_A_WEIGHT, b->weight)))
+	    (b->given && nla_put_u32(msg, SLUICE_BE_A_WEIGHT, b->weight)))
 		return -1;
 	nla_nest_end(msg, nest);
 	return 0;
 }
 
-static int be_change(int argc, char **argv, uint8_t cmd, bool weight_ok)
+static int be_change(const char *name, int argc, char **argv, uint8_t cmd,
+		     bool weight_ok)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
 	struct sl_nl_part *parts = NULL;
@@ -820,7 +883,8 @@ static int be_change(int argc, char **argv, uint8_t cmd, bool weight_ok)
 	err = parse_svc_key(argc, argv, &proto, &vip);
 	if (err)
 		return err;
-	err = parse_be_args(argc, argv, weight_ok,
+	err = parse_be_args(name, argc, argv, weight_ok,
+			    cmd == SLUICE_CMD_BACKEND_SET,
 			    cmd == SLUICE_CMD_BACKEND_REPLACE, &b, &n);
 	if (err)
 		return err;
@@ -886,22 +950,22 @@ fail:
 
 static int cmd_be_add(int argc, char **argv)
 {
-	return be_change(argc, argv, SLUICE_CMD_BACKEND_NEW, true);
+	return be_change("backend add", argc, argv, SLUICE_CMD_BACKEND_NEW, true);
 }
 
 static int cmd_be_set(int argc, char **argv)
 {
-	return be_change(argc, argv, SLUICE_CMD_BACKEND_SET, true);
+	return be_change("backend set", argc, argv, SLUICE_CMD_BACKEND_SET, true);
 }
 
 static int cmd_be_del(int argc, char **argv)
 {
-	return be_change(argc, argv, SLUICE_CMD_BACKEND_DEL, false);
+	return be_change("backend del", argc, argv, SLUICE_CMD_BACKEND_DEL, false);
 }
 
 static int cmd_be_replace(int argc, char **argv)
 {
-	return be_change(argc, argv, SLUICE_CMD_BACKEND_REPLACE, true);
+	return be_change("backend replace", argc, argv, SLUICE_CMD_BACKEND_REPLACE, true);
 }
 
 static int cmd_be_show(int argc, char **argv)

@@ -47,6 +47,34 @@ bool sl_want_help(int argc, char **argv, const char *usage);
 void sl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int sl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- arguments (args.c) ---- */
+/*
+ * @s as a plain decimal number with at most @decimals digits after a '.',
+ * scaled by 10^@decimals ("1.25" with 3 is 1250), into *v: digits and that
+ * one '.' only (no sign, space or 0x; a leading 0 is not octal). 0, or
+ * -EINVAL (not such a number), -EDOM (more decimals), -ERANGE (above @max,
+ * which must be below UINT64_MAX / 10).
+ */
+int sl_parse_dec(const char *s, unsigned int decimals, uint64_t max,
+		 uint64_t *v);
+
+/* An option by name: "NAME VALUE", or a flag "NAME". */
+struct sl_opt {
+	const char *name;
+	bool flag;
+};
+/*
+ * The option at argv[*i] among @opts (ended by a NULL name, at most 32):
+ * returns its index, sets *val to its value (NULL for a flag) and moves *i
+ * to its last word; records it in @seen (a bit per option). -1, the usage
+ * error printed with @cmd ("service add: ..."), if it is unknown, lacks its
+ * value or is in @seen already.
+ */
+int sl_opt(const char *cmd, const struct sl_opt *opts, unsigned int *seen,
+	   int argc, char **argv, int *i, const char **val);
+/* Whether option @o (its index) is in @seen. */
+#define SL_GIVEN(seen, o) (((seen) & (1u << (o))) != 0)
+
 /* ---- netlink (nl.c) ---- */
 /* A named part of a request: bytes [start, end) of the message. */
 struct sl_nl_part {

@@ -20,7 +20,7 @@ static const char top_usage[] =
 	"Live per-cgroup ingress rates, refreshed every interval, as the tree of\n"
 	"entries with the busiest first among siblings: received bits/s and\n"
 	"packets/s, CE marks/s, drops/s, and the rate each is held to now.\n"
-	"  -d SECONDS  interval (default 1, may be fractional)\n"
+	"  -d SECONDS  interval: 0.05 to 3600, at most three decimals (default 1)\n"
 	"  -n COUNT    stop after COUNT refreshes (default: run until interrupted)\n"
 	"  -b          batch mode: append each refresh instead of redrawing\n"
 	"  -j          one JSON object per refresh and line\n";
@@ -148,32 +148,45 @@ static void show(struct sl_cg_list *l, double t, double dt, bool batch)
 	free(order);
 }
 
+enum { TO_DELAY, TO_COUNT, TO_BATCH };
+
+static const struct sl_opt top_opts[] = {
+	[TO_DELAY]	= { "-d", false },
+	[TO_COUNT]	= { "-n", false },
+	[TO_BATCH]	= { "-b", true },
+	{ NULL, false },
+};
+
 int cmd_top(int argc, char **argv)
 {
 	struct sl_cg_list prev = { 0 }, cur = { 0 };
 	double interval = 1, t0, tprev;
-	long count = -1, i;
+	unsigned int seen = 0;
+	uint64_t count = 0, ms, i;
 	bool batch = false;
+	const char *val;
 	struct sl_nl nl;
 	int a, err = 0;
 
 	if (sl_want_help(argc, argv, top_usage))
 		return EXIT_OK;
 	for (a = 0; a < argc; a++) {
-		char *end;
-
-		if (!strcmp(argv[a], "-b")) {
+		switch (sl_opt("top", top_opts, &seen, argc, argv, &a, &val)) {
+		case TO_DELAY:
+			if (sl_parse_dec(val, 3, 3600000, &ms) || ms < 50)
+				return sl_usage("top: -d takes seconds, 0.05 to 3600 "
+						"(at most three decimals), not '%s'", val);
+			interval = ms / 1000.;
+			break;
+		case TO_COUNT:
+			if (sl_parse_dec(val, 0, UINT32_MAX, &count) || count < 1)
+				return sl_usage("top: -n takes a positive count, not '%s'", val);
+			break;
+		case TO_BATCH:
 			batch = true;
-		} else if (!strcmp(argv[a], "-d") && a + 1 < argc) {
-			interval = strtod(argv[++a], &end);
-			if (*end || !(interval >= 0.05 && interval <= 3600))
-				return sl_usage("top: -d takes seconds, 0.05 to 3600, not '%s'", argv[a]);
-		} else if (!strcmp(argv[a], "-n") && a + 1 < argc) {
-			count = strtol(argv[++a], &end, 10);
-			if (*end || count < 1)
-				return sl_usage("top: -n takes a positive count, not '%s'", argv[a]);
-		} else {
-			return sl_usage("top: unexpected argument '%s'", argv[a]);
+			break;
+		default:
+			return EXIT_USAGE;
 		}
 	}
 	if (!isatty(STDOUT_FILENO))
@@ -185,7 +198,7 @@ int cmd_top(int argc, char **argv)
 		return EXIT_ERR;
 	}
 	t0 = tprev = now_s();
-	for (i = 0; count < 0 || i < count; i++) {
+	for (i = 0; !count || i < count; i++) {
 		double t, wait = tprev + interval - now_s();
 		struct sl_cg_list tmp;
 

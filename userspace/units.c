@@ -3,7 +3,8 @@
  * sluice CLI: rates and sizes in the units tc(8) accepts, and their
  * printing.
  *
- * Rates (tc's get_rate): a number with an optional suffix, case-insensitive:
+ * Rates (tc's get_rate): a decimal number (digits and one ".", no sign,
+ * exponent or 0x) with an optional suffix, case-insensitive:
  *   bit (or none), kbit, mbit, gbit, tbit   = 10^3, 10^6, ... bits/s
  *   kibit, mibit, gibit, tibit              = 2^10, 2^20, ... bits/s
  *   bps, kbps, mbps, gbps, tbps             = bytes/s, 10^3, 10^6, ... bytes/s
@@ -48,18 +49,24 @@ static const struct unit size_units[] = {
 	{ NULL, 0 },
 };
 
+/* A decimal number ("1.5", not "0x10", "1e3", "+1" or " 1") and a unit. */
 static int parse_unit(const char *s, const struct unit *units, double *out)
 {
+	size_t n = strspn(s, "0123456789.");
 	const struct unit *u;
-	char *end;
+	char num[64], *end;
 	double v;
 
+	if (!n || n >= sizeof(num) || *s == '.')
+		return -EINVAL;
+	memcpy(num, s, n);
+	num[n] = '\0';
 	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || !isfinite(v) || v < 0)
+	v = strtod(num, &end);
+	if (*end || errno || !isfinite(v))
 		return -EINVAL;
 	for (u = units; u->name; u++) {
-		if (!strcasecmp(u->name, end)) {
+		if (!strcasecmp(u->name, s + n)) {
 			*out = v * u->scale;
 			return 0;
 		}

@@ -4,6 +4,9 @@
 # units, a burst smaller than one MTU, a weight out of range, thresholds
 # out of order, too many entries (the max_cgroups module parameter), and an
 # unprivileged user namespace; `sluice cgroup show -j` stays the same.
+# What the CLI refuses itself (an empty path, a number that is not
+# decimal, an option given twice or without its value, also top's) is a
+# usage error, said once.
 # timeout: 60
 . /selftests/lib.sh
 ensure_module
@@ -37,6 +40,28 @@ refused "drop threshold must not be below the mark threshold" sluice cgroup set 
 refused "mode is 'ecn' or 'drop'" sluice cgroup set "$a" mode red
 refused "unknown option 'speed'" sluice cgroup set "$a" speed 1mbit
 refused "has no entry" sluice cgroup del "$b"
+
+usage() { # usage REGEX ARGS...: a usage error, said once, nothing changed
+	expect_usage "$@"
+	shift
+	same "$@"
+}
+usage "cgroup set: empty cgroup path" sluice cgroup set "" rate 1mbit
+usage "cgroup del: empty cgroup path" sluice cgroup del ""
+usage "cgroup show: empty cgroup path" sluice cgroup show ""
+usage "'rate' given twice" sluice cgroup set "$a" rate 20mbit rate 30mbit
+usage "'weight' given twice" sluice cgroup set "$a" weight 300 weight 400
+usage "option 'burst' needs a value" sluice cgroup set "$a" burst
+usage "weight must be an integer from 1 to 10000, not ' \+5'" sluice cgroup set "$a" weight " +5"
+usage "weight must be an integer from 1 to 10000, not '0x10'" sluice cgroup set "$a" weight 0x10
+usage "cannot parse rate '0x10mbit'" sluice cgroup set "$a" rate 0x10mbit
+usage "cannot parse rate '1e1mbit'" sluice cgroup set "$a" rate 1e1mbit
+usage "cannot parse burst ' 64k'" sluice cgroup set "$a" burst " 64k"
+usage "top: option '-d' needs a value" sluice top -d
+usage "top: '-d' given twice" sluice top -n 1 -d 1 -d 2
+usage "top: -d takes seconds" sluice top -n 1 -d 0x1
+usage "top: -n takes a positive count" sluice top -n +1
+usage "monitor: '-t' given twice" sluice monitor -t -t
 
 # The kernel checks too: a weight of 0 sent directly.
 CMD_CGROUP_SET=10 A_CGROUP=6 CG_A_ID=1 CG_A_WEIGHT=6

@@ -6,7 +6,10 @@
 # the capacity limits (services per namespace, backends per service,
 # lowered through the module parameters). Each is refused with the
 # kernel's extended-ACK message, printed by the CLI, and leaves
-# `sluice show -j` exactly as it was.
+# `sluice show -j` exactly as it was. What the CLI cannot send (a number
+# that is not decimal, more than three decimals, an unknown or repeated
+# option, a backend set without its weight) is a usage error, said once;
+# a leading 0 is decimal.
 #
 # timeout: 90
 . /selftests/lib.sh
@@ -59,6 +62,46 @@ refused "table size must be prime" h sluice service add tcp 10.96.0.11:80 sched 
 refused "table size must be prime" h sluice service set udp "[$VIP6]:53" table-size 1000
 refused "table size must be prime" h sluice service set udp "[$VIP6]:53" sched chbl table-size 4095
 log "every bad value refused"
+
+# What the CLI refuses itself: status 2, the message once, nothing changed.
+bad() {
+	expect_usage "$@"
+	[ "$(h sluice show -j)" = "$SNAP" ] || fail "'$*' changed the configuration: $(h sluice show -j)"
+}
+bad "invalid port ' 80'" h sluice service add tcp "10.96.0.11: 80"
+bad "invalid port '\+80'" h sluice service add tcp 10.96.0.11:+80
+bad "invalid port '0x50'" h sluice service add tcp 10.96.0.11:0x50
+bad "invalid port '80x'" h sluice service add tcp 10.96.0.11:80x
+bad "invalid port '65536'" h sluice backend add tcp $VIP4:80 10.1.1.3:65536
+bad "invalid weight ' \+5'" h sluice backend add tcp $VIP4:80 10.1.1.3:8080 weight " +5"
+bad "invalid weight '0x10'" h sluice backend set tcp $VIP4:80 10.1.1.2:8080 weight 0x10
+bad "invalid table size '-7'" h sluice service set udp "[$VIP6]:53" table-size -7
+bad "invalid seed '0x10'" h sluice service set tcp $VIP4:80 seed 0x10
+bad "invalid balance factor '0x2'" h sluice service set tcp $VIP4:80 balance 0x2
+bad "invalid balance factor '2e0'" h sluice service set tcp $VIP4:80 balance 2e0
+bad "invalid balance factor '1.0004' \(at most three decimals\)" h sluice service set tcp $VIP4:80 balance 1.0004
+bad "service add: unknown option 'bogus'" h sluice service add tcp 10.96.0.11:80 bogus x
+bad "service set: unknown option 'bogus'" h sluice service set tcp $VIP4:80 balance 2 bogus x
+bad "service add: option 'seed' needs a value" h sluice service add tcp 10.96.0.11:80 seed
+bad "service add: 'balance' given twice" h sluice service add tcp 10.96.0.11:80 balance 2 balance 3
+bad "service set: 'sched' given twice" h sluice service set tcp $VIP4:80 sched maglev sched chbl
+bad "backend set: 'weight' given twice" h sluice backend set tcp $VIP4:80 10.1.1.2:8080 weight 1 weight 2
+bad "backend set: 10.1.1.2:8080 needs 'weight W'" h sluice backend set tcp $VIP4:80 10.1.1.2:8080
+bad "backend set: 10.1.1.3:8080 needs 'weight W'" \
+	h sluice backend set tcp $VIP4:80 10.1.1.2:8080 weight 3 10.1.1.3:8080
+log "every bad argument refused before the kernel was asked"
+
+# A leading 0 is decimal, not octal.
+S=10.96.0.21
+h sluice service add tcp $S:0100 sched maglev table-size 065537 seed 0100 balance 01.5 ||
+	fail "service add with leading zeros"
+expect_eq "port, table size, seed, balance" \
+	"$(h sluice -j service show tcp $S:100 | jq -c '.services[0] | [.port, .table_size, .seed, .balance]')" \
+	'[100,65537,100,1.5]'
+h sluice backend add tcp $S:100 10.1.1.2:08080 weight 010 || fail "backend add with leading zeros"
+expect_eq "backend port and weight" "$(h sluice -j backend show tcp $S:100 | jq -c '.backends[0] | [.port, .weight]')" '[8080,10]'
+h sluice service del tcp $S:100 || fail "service del"
+log "numbers read as decimal"
 
 # The other views agree with `sluice show -j`.
 expect_eq "service show" "$(h sluice service show -j tcp $VIP4:80 | jq -c '.services[0]')" \

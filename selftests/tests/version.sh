@@ -1,5 +1,6 @@
 #!/bin/sh
-# `sluice version`, help everywhere, exit statuses.
+# `sluice version`, help everywhere (the top level's lists every backend
+# command), exit statuses.
 # timeout: 60
 . /selftests/lib.sh
 ensure_module
@@ -20,6 +21,7 @@ echo "$js" | jq -e '.features | index("genl-v1")' >/dev/null || fail "JSON featu
 sluice --help | grep -q 'Usage: sluice' || fail "sluice --help"
 sluice version --help | grep -q 'Usage: sluice version' || fail "sluice version --help"
 sluice help >/dev/null || fail "sluice help"
+sluice help | grep -q 'sluice backend add|set|del|replace|show' || fail "sluice help: $(sluice help)"
 
 sluice bogus >/dev/null 2>&1; rc=$?
 expect_eq "exit status of an unknown command" "$rc" 2
