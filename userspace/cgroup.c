@@ -48,18 +48,34 @@ static int cg_resolve(const char *cmd, const char *path, uint64_t *id)
 
 /* ---- reading entries: shared with top.c ------------------------------ */
 
-struct dump_state {
-	struct sl_cg_list *l;
-	int err;
+static const struct nla_policy stats_policy[SLUICE_CG_STATS_A_MAX + 1] = {
+	[SLUICE_CG_STATS_A_BYTES]	= { .type = NLA_U64 },
+	[SLUICE_CG_STATS_A_PACKETS]	= { .type = NLA_U64 },
+	[SLUICE_CG_STATS_A_MARKED]	= { .type = NLA_U64 },
+	[SLUICE_CG_STATS_A_DROPPED]	= { .type = NLA_U64 },
 };
 
-static void parse_stats(struct nlattr *nest, struct sl_cg_stats *s)
+static const struct nla_policy cg_policy[SLUICE_CG_A_MAX + 1] = {
+	[SLUICE_CG_A_ID]		= { .type = NLA_U64 },
+	[SLUICE_CG_A_PATH]		= { .type = NLA_STRING },
+	[SLUICE_CG_A_PARENT_ID]		= { .type = NLA_U64 },
+	[SLUICE_CG_A_RATE]		= { .type = NLA_U64 },
+	[SLUICE_CG_A_BURST]		= { .type = NLA_U32 },
+	[SLUICE_CG_A_WEIGHT]		= { .type = NLA_U32 },
+	[SLUICE_CG_A_MODE]		= { .type = NLA_U8 },
+	[SLUICE_CG_A_MARK_THRESH]	= { .type = NLA_U32 },
+	[SLUICE_CG_A_DROP_THRESH]	= { .type = NLA_U32 },
+	[SLUICE_CG_A_STATS]		= { .type = NLA_NESTED },
+	[SLUICE_CG_A_SHARE_RATE]	= { .type = NLA_U64 },
+};
+
+static int parse_stats(struct nlattr *nest, struct sl_cg_stats *s)
 {
 	struct nlattr *tb[SLUICE_CG_STATS_A_MAX + 1];
 
 	memset(s, 0, sizeof(*s));
-	if (nla_parse_nested(tb, SLUICE_CG_STATS_A_MAX, nest, NULL) < 0)
-		return;
+	if (sl_nl_parse_nested(tb, SLUICE_CG_STATS_A_MAX, nest, stats_policy))
+		return -EINVAL;
 	if (tb[SLUICE_CG_STATS_A_BYTES])
 		s->bytes = nla_get_u64(tb[SLUICE_CG_STATS_A_BYTES]);
 	if (tb[SLUICE_CG_STATS_A_PACKETS])
@@ -68,6 +84,7 @@ static void parse_stats(struct nlattr *nest, struct sl_cg_stats *s)
 		s->marked = nla_get_u64(tb[SLUICE_CG_STATS_A_MARKED]);
 	if (tb[SLUICE_CG_STATS_A_DROPPED])
 		s->dropped = nla_get_u64(tb[SLUICE_CG_STATS_A_DROPPED]);
+	return 0;
 }
 
 /* Fills @c from a SLUICE_A_CGROUP nest; also used by monitor.c. */
@@ -76,12 +93,13 @@ int sl_cg_parse(struct nlattr *nest, struct sl_cg *c)
 	struct nlattr *tb[SLUICE_CG_A_MAX + 1];
 
 	memset(c, 0, sizeof(*c));
-	if (nla_parse_nested(tb, SLUICE_CG_A_MAX, nest, NULL) < 0 ||
-	    !tb[SLUICE_CG_A_ID])
+	if (sl_nl_parse_nested(tb, SLUICE_CG_A_MAX, nest, cg_policy))
+		return -EINVAL;
+	if (!tb[SLUICE_CG_A_ID])
+		return sl_nl_malformed("a cgroup entry without its ID");
+	if (tb[SLUICE_CG_A_STATS] && parse_stats(tb[SLUICE_CG_A_STATS], &c->st))
 		return -EINVAL;
 	c->id = nla_get_u64(tb[SLUICE_CG_A_ID]);
-	snprintf(c->path, sizeof(c->path), "%s",
-		 tb[SLUICE_CG_A_PATH] ? nla_get_string(tb[SLUICE_CG_A_PATH]) : "?");
 	if (tb[SLUICE_CG_A_PARENT_ID])
 		c->parent_id = nla_get_u64(tb[SLUICE_CG_A_PARENT_ID]);
 	if (tb[SLUICE_CG_A_RATE])
@@ -98,38 +116,42 @@ int sl_cg_parse(struct nlattr *nest, struct sl_cg *c)
 		c->mark_thresh = nla_get_u32(tb[SLUICE_CG_A_MARK_THRESH]);
 	if (tb[SLUICE_CG_A_DROP_THRESH])
 		c->drop_thresh = nla_get_u32(tb[SLUICE_CG_A_DROP_THRESH]);
-	if (tb[SLUICE_CG_A_STATS])
-		parse_stats(tb[SLUICE_CG_A_STATS], &c->st);
+	snprintf(c->path, sizeof(c->path), "%s",
+		 tb[SLUICE_CG_A_PATH] ? nla_get_string(tb[SLUICE_CG_A_PATH]) : "?");
 	return 0;
 }
+
+struct dump_state {
+	struct sl_cg_list *l;
+	int err;
+};
 
 static int dump_cb(struct nl_msg *msg, void *arg)
 {
 	struct dump_state *ds = arg;
 	struct sl_cg_list *l = ds->l;
 	struct nlattr *tb[SLUICE_A_MAX + 1];
+	struct sl_cg *v;
 
-	if (sl_nl_parse(msg, tb) < 0)
+	if (ds->err)
 		return NL_SKIP;
-	if (tb[SLUICE_A_UNATTRIBUTED]) {
-		parse_stats(tb[SLUICE_A_UNATTRIBUTED], &l->unattr);
+	ds->err = sl_nl_parse(msg, tb);
+	if (!ds->err && tb[SLUICE_A_UNATTRIBUTED]) {
+		ds->err = parse_stats(tb[SLUICE_A_UNATTRIBUTED], &l->unattr);
 		l->have_unattr = true;
 	}
-	if (!tb[SLUICE_A_CGROUP])
-		return NL_OK;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		struct sl_cg *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v) {
-			ds->err = -ENOMEM;
-			return NL_STOP;
-		}
-		l->v = v;
-		l->cap = cap;
+	if (ds->err || !tb[SLUICE_A_CGROUP])
+		return NL_SKIP;
+	v = sl_grow(l->v, &l->cap, l->n, sizeof(*v));
+	if (!v) {
+		ds->err = -ENOMEM;
+		return NL_SKIP;
 	}
-	if (!sl_cg_parse(tb[SLUICE_A_CGROUP], &l->v[l->n]))
-		l->n++;
+	l->v = v;
+	ds->err = sl_cg_parse(tb[SLUICE_A_CGROUP], &l->v[l->n]);
+	if (ds->err)
+		return NL_SKIP;
+	l->n++;
 	return NL_OK;
 }
 

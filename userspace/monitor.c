@@ -4,9 +4,7 @@
  * line each (or one JSON object per line with -j), from the family's
  * "events" multicast group. Runs until interrupted.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <string.h>
 #include <time.h>
 #include <netlink/genl/ctrl.h>
@@ -31,37 +29,28 @@ static void put_stamp(void)
 		printf("[%.3f] ", t);
 }
 
-static void fmt_addr(char *buf, size_t len, struct nlattr *fam,
-		     struct nlattr *addr, struct nlattr *port)
-{
-	int af = fam ? nla_get_u16(fam) : AF_INET;
-	char a[INET6_ADDRSTRLEN] = "?";
-
-	if (addr && nla_len(addr) == (af == AF_INET6 ? 16 : 4))
-		inet_ntop(af, nla_data(addr), a, sizeof(a));
-	if (af == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", a, port ? nla_get_u16(port) : 0);
-	else
-		snprintf(buf, len, "%s:%u", a, port ? nla_get_u16(port) : 0);
-}
-
 static void ev_backend_full(struct nlattr **tb)
 {
-	struct nlattr *svc[SLUICE_SVC_A_MAX + 1] = { 0 };
-	struct nlattr *be[SLUICE_BE_A_MAX + 1] = { 0 };
+	struct nlattr *svc[SLUICE_SVC_A_MAX + 1], *be[SLUICE_BE_A_MAX + 1];
+	struct sl_addr vip, addr;
 	char s[80], b[80];
-	const char *proto = "?";
+	const char *proto;
 
-	if (tb[SLUICE_A_SERVICE])
-		nla_parse_nested(svc, SLUICE_SVC_A_MAX, tb[SLUICE_A_SERVICE], NULL);
-	if (tb[SLUICE_A_BACKEND])
-		nla_parse_nested(be, SLUICE_BE_A_MAX, tb[SLUICE_A_BACKEND], NULL);
-	if (svc[SLUICE_SVC_A_PROTO])
-		proto = nla_get_u8(svc[SLUICE_SVC_A_PROTO]) == IPPROTO_UDP ? "udp" : "tcp";
-	fmt_addr(s, sizeof(s), svc[SLUICE_SVC_A_FAMILY], svc[SLUICE_SVC_A_ADDR],
-		 svc[SLUICE_SVC_A_PORT]);
-	fmt_addr(b, sizeof(b), be[SLUICE_BE_A_FAMILY], be[SLUICE_BE_A_ADDR],
-		 be[SLUICE_BE_A_PORT]);
+	if (!tb[SLUICE_A_SERVICE] || !tb[SLUICE_A_BACKEND]) {
+		sl_nl_malformed("an event without its service or backend");
+		return;
+	}
+	if (sl_nl_parse_nested(svc, SLUICE_SVC_A_MAX, tb[SLUICE_A_SERVICE], sl_svc_policy) ||
+	    sl_nl_parse_nested(be, SLUICE_BE_A_MAX, tb[SLUICE_A_BACKEND], sl_be_policy) ||
+	    sl_addr_get(svc[SLUICE_SVC_A_FAMILY], svc[SLUICE_SVC_A_ADDR],
+			svc[SLUICE_SVC_A_PORT], &vip) ||
+	    sl_addr_get(be[SLUICE_BE_A_FAMILY], be[SLUICE_BE_A_ADDR],
+			be[SLUICE_BE_A_PORT], &addr))
+		return;
+	proto = sl_proto_name(svc[SLUICE_SVC_A_PROTO] ?
+			      nla_get_u8(svc[SLUICE_SVC_A_PROTO]) : 0);
+	sl_fmt_addr(&vip, s, sizeof(s));
+	sl_fmt_addr(&addr, b, sizeof(b));
 	if (sl_opts.json) {
 		js_begin_obj();
 		put_stamp();

@@ -6,6 +6,7 @@
  * the kernel's own message when it gave one, else strerror().
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
@@ -306,11 +307,53 @@ int sl_nl_talk(struct sl_nl *nl, struct nl_msg *msg,
 	return st.err;
 }
 
+void *sl_grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? 2 * *cap : 16;
+
+	if (n < *cap)
+		return v;
+	v = reallocarray(v, c, size);
+	if (!v) {
+		sl_err("out of memory");
+		return NULL;
+	}
+	*cap = c;
+	return v;
+}
+
+int sl_nl_malformed(const char *what)
+{
+	sl_err("malformed reply from the kernel: %s", what);
+	return -EINVAL;
+}
+
+/* What a reply's top level may hold. */
+static const struct nla_policy reply_policy[SLUICE_A_MAX + 1] = {
+	[SLUICE_A_VERSION]	= { .type = NLA_STRING },
+	[SLUICE_A_FEATURES]	= { .type = NLA_NESTED },
+	[SLUICE_A_SERVICE]	= { .type = NLA_NESTED },
+	[SLUICE_A_BACKEND]	= { .type = NLA_NESTED },
+	[SLUICE_A_CGROUP]	= { .type = NLA_NESTED },
+	[SLUICE_A_UNATTRIBUTED]	= { .type = NLA_NESTED },
+};
+
 int sl_nl_parse(struct nl_msg *msg, struct nlattr **tb)
 {
-	int err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, SLUICE_A_MAX, NULL);
+	int err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, SLUICE_A_MAX,
+				reply_policy);
 
 	if (err < 0)
-		sl_err("malformed reply from the kernel: %s", nl_geterror(err));
-	return err;
+		return sl_nl_malformed(nl_geterror(err));
+	return 0;
+}
+
+int sl_nl_parse_nested(struct nlattr **tb, int max, struct nlattr *nest,
+		       const struct nla_policy *policy)
+{
+	int err = nla_parse_nested(tb, max, nest, policy);
+
+	if (err < 0)
+		return sl_nl_malformed(nl_geterror(err));
+	return 0;
 }

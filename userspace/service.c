@@ -28,12 +28,6 @@
 
 #include "sluice.h"
 
-struct sl_addr {
-	int family;
-	uint8_t addr[16];
-	uint16_t port;
-};
-
 struct sl_stats {
 	uint64_t live, total, overflows, no_backend;
 	bool has_no_backend;
@@ -138,21 +132,23 @@ static int parse_addr_port(const char *s, struct sl_addr *a)
 	return 0;
 }
 
-static const char *fmt_addr(const struct sl_addr *a, char *buf, size_t len)
+/* The address alone; "?" for one of no family known. */
+static const char *fmt_ip(const struct sl_addr *a, char *buf, size_t len)
+{
+	if (!inet_ntop(a->family, a->addr, buf, len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+const char *sl_fmt_addr(const struct sl_addr *a, char *buf, size_t len)
 {
 	char ip[INET6_ADDRSTRLEN];
 
-	inet_ntop(a->family, a->addr, ip, sizeof(ip));
+	fmt_ip(a, ip, sizeof(ip));
 	if (a->family == AF_INET6)
 		snprintf(buf, len, "[%s]:%u", ip, a->port);
 	else
 		snprintf(buf, len, "%s:%u", ip, a->port);
-	return buf;
-}
-
-static const char *fmt_ip(const struct sl_addr *a, char *buf, size_t len)
-{
-	inet_ntop(a->family, a->addr, buf, len);
 	return buf;
 }
 
@@ -393,13 +389,47 @@ static int cmd_svc_del(int argc, char **argv)
 
 /* ---- replies ---------------------------------------------------------- */
 
-static void parse_stats(struct nlattr *a, struct sl_stats *s)
+static const struct nla_policy stats_policy[SLUICE_STATS_A_MAX + 1] = {
+	[SLUICE_STATS_A_CONNS_LIVE]	= { .type = NLA_U32 },
+	[SLUICE_STATS_A_CONNS_TOTAL]	= { .type = NLA_U64 },
+	[SLUICE_STATS_A_OVERFLOWS]	= { .type = NLA_U64 },
+	[SLUICE_STATS_A_NO_BACKEND]	= { .type = NLA_U64 },
+};
+
+const struct nla_policy sl_svc_policy[SLUICE_SVC_A_MAX + 1] = {
+	[SLUICE_SVC_A_PROTO]		= { .type = NLA_U8 },
+	[SLUICE_SVC_A_FAMILY]		= { .type = NLA_U16 },
+	[SLUICE_SVC_A_ADDR]		= { .minlen = 4, .maxlen = 16 },
+	[SLUICE_SVC_A_PORT]		= { .type = NLA_U16 },
+	[SLUICE_SVC_A_SCHED]		= { .type = NLA_U8 },
+	[SLUICE_SVC_A_BALANCE]		= { .type = NLA_U32 },
+	[SLUICE_SVC_A_AFFINITY]		= { .type = NLA_U8 },
+	[SLUICE_SVC_A_SEED]		= { .type = NLA_U32 },
+	[SLUICE_SVC_A_TABLE_SIZE]	= { .type = NLA_U32 },
+	[SLUICE_SVC_A_ON_DELETE]	= { .type = NLA_U8 },
+	[SLUICE_SVC_A_BACKENDS_NUM]	= { .type = NLA_U32 },
+	[SLUICE_SVC_A_STATS]		= { .type = NLA_NESTED },
+	[SLUICE_SVC_A_DELETED]		= { .type = NLA_FLAG },
+};
+
+const struct nla_policy sl_be_policy[SLUICE_BE_A_MAX + 1] = {
+	[SLUICE_BE_A_FAMILY]	= { .type = NLA_U16 },
+	[SLUICE_BE_A_ADDR]	= { .minlen = 4, .maxlen = 16 },
+	[SLUICE_BE_A_PORT]	= { .type = NLA_U16 },
+	[SLUICE_BE_A_WEIGHT]	= { .type = NLA_U32 },
+	[SLUICE_BE_A_STATS]	= { .type = NLA_NESTED },
+	[SLUICE_BE_A_DELETED]	= { .type = NLA_FLAG },
+};
+
+static int parse_stats(struct nlattr *a, struct sl_stats *s)
 {
 	struct nlattr *tb[SLUICE_STATS_A_MAX + 1];
 
 	memset(s, 0, sizeof(*s));
-	if (!a || nla_parse_nested(tb, SLUICE_STATS_A_MAX, a, NULL) < 0)
-		return;
+	if (!a)
+		return 0;
+	if (sl_nl_parse_nested(tb, SLUICE_STATS_A_MAX, a, stats_policy))
+		return -EINVAL;
 	if (tb[SLUICE_STATS_A_CONNS_LIVE])
 		s->live = nla_get_u32(tb[SLUICE_STATS_A_CONNS_LIVE]);
 	if (tb[SLUICE_STATS_A_CONNS_TOTAL])
@@ -410,48 +440,45 @@ static void parse_stats(struct nlattr *a, struct sl_stats *s)
 		s->no_backend = nla_get_u64(tb[SLUICE_STATS_A_NO_BACKEND]);
 		s->has_no_backend = true;
 	}
+	return 0;
 }
 
-static void get_addr(struct nlattr *fam, struct nlattr *addr, struct nlattr *port,
-		     struct sl_addr *a)
+int sl_addr_get(struct nlattr *fam, struct nlattr *addr, struct nlattr *port,
+		struct sl_addr *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->family = fam ? nla_get_u16(fam) : AF_INET;
-	if (addr && nla_len(addr) <= 16)
-		memcpy(a->addr, nla_data(addr), nla_len(addr));
-	if (port)
-		a->port = nla_get_u16(port);
+	if (!fam || !addr || !port)
+		return sl_nl_malformed("an address without its family, address or port");
+	a->family = nla_get_u16(fam);
+	if ((a->family != AF_INET && a->family != AF_INET6) ||
+	    nla_len(addr) != alen(a->family))
+		return sl_nl_malformed("an address of an unknown family or size");
+	memcpy(a->addr, nla_data(addr), nla_len(addr));
+	a->port = nla_get_u16(port);
+	return 0;
 }
 
-struct svc_list {
-	struct sl_svc_info *v;
-	size_t n, cap;
+/* The services or the backends the replies to a request hold, one each. */
+struct reply_list {
+	void *v;		/* the entries, @size bytes each */
+	size_t n, cap, size;
+	int attr;		/* the nest an entry comes in */
+	int (*read)(struct nlattr *nest, void *entry);
+	int err;		/* a reply that could not be read, or -ENOMEM */
 };
 
-static int svc_cb(struct nl_msg *msg, void *arg)
+static int read_svc(struct nlattr *nest, void *entry)
 {
-	struct nlattr *tb[SLUICE_A_MAX + 1], *st[SLUICE_SVC_A_MAX + 1];
-	struct svc_list *l = arg;
-	struct sl_svc_info *s;
+	struct nlattr *st[SLUICE_SVC_A_MAX + 1];
+	struct sl_svc_info *s = entry;
 
-	if (sl_nl_parse(msg, tb) < 0 || !tb[SLUICE_A_SERVICE])
-		return NL_SKIP;
-	if (nla_parse_nested(st, SLUICE_SVC_A_MAX, tb[SLUICE_A_SERVICE], NULL) < 0)
-		return NL_SKIP;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 16;
-		struct sl_svc_info *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return NL_STOP;
-		l->v = v;
-		l->cap = cap;
-	}
-	s = &l->v[l->n++];
 	memset(s, 0, sizeof(*s));
+	if (sl_nl_parse_nested(st, SLUICE_SVC_A_MAX, nest, sl_svc_policy) ||
+	    sl_addr_get(st[SLUICE_SVC_A_FAMILY], st[SLUICE_SVC_A_ADDR],
+			st[SLUICE_SVC_A_PORT], &s->vip))
+		return -EINVAL;
 	if (st[SLUICE_SVC_A_PROTO])
 		s->proto = nla_get_u8(st[SLUICE_SVC_A_PROTO]);
-	get_addr(st[SLUICE_SVC_A_FAMILY], st[SLUICE_SVC_A_ADDR], st[SLUICE_SVC_A_PORT], &s->vip);
 	if (st[SLUICE_SVC_A_SCHED])
 		s->sched = nla_get_u8(st[SLUICE_SVC_A_SCHED]);
 	if (st[SLUICE_SVC_A_AFFINITY])
@@ -467,107 +494,115 @@ static int svc_cb(struct nl_msg *msg, void *arg)
 	if (st[SLUICE_SVC_A_BACKENDS_NUM])
 		s->nbackends = nla_get_u32(st[SLUICE_SVC_A_BACKENDS_NUM]);
 	s->deleted = st[SLUICE_SVC_A_DELETED] != NULL;
-	parse_stats(st[SLUICE_SVC_A_STATS], &s->stats);
-	return NL_OK;
+	return parse_stats(st[SLUICE_SVC_A_STATS], &s->stats);
 }
 
-struct be_list {
-	struct sl_be_info *v;
-	size_t n, cap;
-};
-
-static int be_cb(struct nl_msg *msg, void *arg)
+static int read_be(struct nlattr *nest, void *entry)
 {
-	struct nlattr *tb[SLUICE_A_MAX + 1], *bt[SLUICE_BE_A_MAX + 1];
-	struct be_list *l = arg;
-	struct sl_be_info *b;
+	struct nlattr *bt[SLUICE_BE_A_MAX + 1];
+	struct sl_be_info *b = entry;
 
-	if (sl_nl_parse(msg, tb) < 0 || !tb[SLUICE_A_BACKEND])
-		return NL_SKIP;
-	if (nla_parse_nested(bt, SLUICE_BE_A_MAX, tb[SLUICE_A_BACKEND], NULL) < 0)
-		return NL_SKIP;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 16;
-		struct sl_be_info *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return NL_STOP;
-		l->v = v;
-		l->cap = cap;
-	}
-	b = &l->v[l->n++];
 	memset(b, 0, sizeof(*b));
-	get_addr(bt[SLUICE_BE_A_FAMILY], bt[SLUICE_BE_A_ADDR], bt[SLUICE_BE_A_PORT], &b->addr);
+	if (sl_nl_parse_nested(bt, SLUICE_BE_A_MAX, nest, sl_be_policy) ||
+	    sl_addr_get(bt[SLUICE_BE_A_FAMILY], bt[SLUICE_BE_A_ADDR],
+			bt[SLUICE_BE_A_PORT], &b->addr))
+		return -EINVAL;
 	if (bt[SLUICE_BE_A_WEIGHT])
 		b->weight = nla_get_u32(bt[SLUICE_BE_A_WEIGHT]);
 	b->deleted = bt[SLUICE_BE_A_DELETED] != NULL;
-	parse_stats(bt[SLUICE_BE_A_STATS], &b->stats);
+	return parse_stats(bt[SLUICE_BE_A_STATS], &b->stats);
+}
+
+#define SVC_LIST { .size = sizeof(struct sl_svc_info), .attr = SLUICE_A_SERVICE, .read = read_svc }
+#define BE_LIST  { .size = sizeof(struct sl_be_info), .attr = SLUICE_A_BACKEND, .read = read_be }
+
+static int list_cb(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[SLUICE_A_MAX + 1];
+	struct reply_list *l = arg;
+	void *v;
+
+	if (l->err)
+		return NL_SKIP;
+	l->err = sl_nl_parse(msg, tb);
+	if (!l->err && !tb[l->attr])
+		l->err = sl_nl_malformed("a reply without its service or backend");
+	if (l->err)
+		return NL_SKIP;
+	v = sl_grow(l->v, &l->cap, l->n, l->size);
+	if (!v) {
+		l->err = -ENOMEM;
+		return NL_SKIP;
+	}
+	l->v = v;
+	l->err = l->read(tb[l->attr], (char *)v + l->n * l->size);
+	if (l->err)
+		return NL_SKIP;
+	l->n++;
 	return NL_OK;
 }
 
 /* Dumps are retried while they are interrupted by changes. */
 #define DUMP_TRIES 10
 
-/* Services: all (@key NULL) or the one of @proto/@key. */
-static int get_services(struct sl_nl *nl, uint8_t proto, const struct sl_addr *key,
-			struct svc_list *l)
+/*
+ * Into @l, what @cmd (with @flags) answers for the service @proto/@key (or
+ * for all, @key NULL); -errno, printed.
+ */
+static int get_list(struct sl_nl *nl, uint8_t cmd, int flags, uint8_t proto,
+		    const struct sl_addr *key, struct reply_list *l)
 {
 	int tries, err = -EAGAIN;
 
 	for (tries = 0; tries < DUMP_TRIES && err == -EAGAIN; tries++) {
-		struct nl_msg *msg;
+		struct nl_msg *msg = sl_nl_msg(nl, cmd, flags);
+		struct nlattr *nest;
 
 		l->n = 0;
-		msg = sl_nl_msg(nl, SLUICE_CMD_SERVICE_GET, key ? 0 : NLM_F_DUMP);
-		if (!msg)
+		l->err = 0;
+		if (!msg) {
+			sl_err("out of memory");
 			return -ENOMEM;
+		}
 		if (key) {
-			struct nlattr *nest = nla_nest_start(msg, SLUICE_A_SERVICE);
-
+			nest = nla_nest_start(msg, SLUICE_A_SERVICE);
 			if (!nest || put_svc_key(msg, proto, key)) {
 				nlmsg_free(msg);
+				sl_err("message too long");
 				return -EMSGSIZE;
 			}
 			nla_nest_end(msg, nest);
 		}
-		err = sl_nl_talk(nl, msg, svc_cb, l);
+		err = sl_nl_talk(nl, msg, list_cb, l);
+		if (!err)
+			err = l->err;
 	}
 	if (err == -EAGAIN)
-		sl_err("the services kept changing while being read");
+		sl_err("the %s kept changing while being read",
+		       l->attr == SLUICE_A_SERVICE ? "services" : "backends");
 	return err;
 }
 
-static int get_backends(struct sl_nl *nl, const struct sl_svc_info *s, struct be_list *l)
+/* Services: all (@key NULL) or the one of @proto/@key. */
+static int get_services(struct sl_nl *nl, uint8_t proto, const struct sl_addr *key,
+			struct reply_list *l)
 {
-	int tries, err = -EAGAIN;
+	return get_list(nl, SLUICE_CMD_SERVICE_GET, key ? 0 : NLM_F_DUMP, proto, key, l);
+}
 
-	for (tries = 0; tries < DUMP_TRIES && err == -EAGAIN; tries++) {
-		struct nl_msg *msg;
-		struct nlattr *nest;
-
-		l->n = 0;
-		msg = sl_nl_msg(nl, SLUICE_CMD_BACKEND_GET, NLM_F_DUMP);
-		if (!msg)
-			return -ENOMEM;
-		nest = nla_nest_start(msg, SLUICE_A_SERVICE);
-		if (!nest || put_svc_key(msg, s->proto, &s->vip)) {
-			nlmsg_free(msg);
-			return -EMSGSIZE;
-		}
-		nla_nest_end(msg, nest);
-		err = sl_nl_talk(nl, msg, be_cb, l);
-	}
-	if (err == -EAGAIN)
-		sl_err("the backends kept changing while being read");
-	return err;
+static int get_backends(struct sl_nl *nl, const struct sl_svc_info *s,
+			struct reply_list *l)
+{
+	return get_list(nl, SLUICE_CMD_BACKEND_GET, NLM_F_DUMP, s->proto, &s->vip, l);
 }
 
 /* ---- output ----------------------------------------------------------- */
 
-static const char *proto_name(uint8_t p)
+const char *sl_proto_name(uint8_t p)
 {
 	return p == IPPROTO_TCP ? "tcp" : p == IPPROTO_UDP ? "udp" : "?";
 }
+
 
 static void js_stats(const struct sl_stats *s)
 {
@@ -586,7 +621,7 @@ static void js_backend(const struct sl_be_info *b)
 	char ip[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 16];
 
 	js_begin_obj();
-	js_str("backend", fmt_addr(&b->addr, buf, sizeof(buf)));
+	js_str("backend", sl_fmt_addr(&b->addr, buf, sizeof(buf)));
 	js_str("address", fmt_ip(&b->addr, ip, sizeof(ip)));
 	js_u64("port", b->addr.port);
 	js_u64("weight", b->weight);
@@ -599,30 +634,31 @@ static void js_backend(const struct sl_be_info *b)
  * keep whose connections still live (their live counts are part of the
  * service's).
  */
-static void js_backends(const struct be_list *bl)
+static void js_backends(const struct reply_list *bl)
 {
 	static const char *const keys[] = { "backends", "deleted_backends" };
+	const struct sl_be_info *b = bl->v;
 	size_t i, k;
 
 	for (k = 0; k < 2; k++) {
 		js_key(keys[k]);
 		js_begin_arr();
 		for (i = 0; i < bl->n; i++)
-			if (bl->v[i].deleted == (k == 1))
-				js_backend(&bl->v[i]);
+			if (b[i].deleted == (k == 1))
+				js_backend(&b[i]);
 		js_end_arr();
 	}
 }
 
 /* One service as a JSON object; with its backends if @bl is given. */
-static void js_service(const struct sl_svc_info *s, const struct be_list *bl)
+static void js_service(const struct sl_svc_info *s, const struct reply_list *bl)
 {
 	char ip[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 16];
 
 	js_begin_obj();
-	js_str("proto", proto_name(s->proto));
+	js_str("proto", sl_proto_name(s->proto));
 	js_str("family", s->vip.family == AF_INET ? "ipv4" : "ipv6");
-	js_str("service", fmt_addr(&s->vip, buf, sizeof(buf)));
+	js_str("service", sl_fmt_addr(&s->vip, buf, sizeof(buf)));
 	js_str("vip", fmt_ip(&s->vip, ip, sizeof(ip)));
 	js_u64("port", s->vip.port);
 	js_str("sched", name_of(NAMES(sched_names), s->sched));
@@ -644,17 +680,26 @@ static void print_backend(const struct sl_be_info *b)
 
 	printf("  %s %-24s weight %-5u live %" PRIu64 " assigned %" PRIu64
 	       " overflows %" PRIu64 "%s\n", b->deleted ? "--" : "->",
-	       fmt_addr(&b->addr, buf, sizeof(buf)), b->weight, b->stats.live,
+	       sl_fmt_addr(&b->addr, buf, sizeof(buf)), b->weight, b->stats.live,
 	       b->stats.total, b->stats.overflows,
 	       b->deleted ? deleted_mark : b->weight ? "" : " (draining)");
 }
+static void print_backends(const struct reply_list *bl)
+{
+	const struct sl_be_info *b = bl->v;
+	size_t i;
+
+	for (i = 0; i < bl->n; i++)
+		print_backend(&b[i]);
+}
+
 
 static void print_service(const struct sl_svc_info *s)
 {
 	char buf[INET6_ADDRSTRLEN + 16];
 
 	printf("%s %s sched %s balance %.3g affinity %s on-delete %s seed %" PRIu32,
-	       proto_name(s->proto), fmt_addr(&s->vip, buf, sizeof(buf)),
+	       sl_proto_name(s->proto), sl_fmt_addr(&s->vip, buf, sizeof(buf)),
 	       name_of(NAMES(sched_names), s->sched), s->balance / 1000.0,
 	       name_of(NAMES(affinity_names), s->affinity),
 	       name_of(NAMES(on_delete_names), s->on_delete), s->seed);
@@ -675,17 +720,18 @@ static void print_service(const struct sl_svc_info *s)
 static int show(uint8_t proto, const struct sl_addr *key, bool with_backends)
 {
 	static const char *const keys[] = { "services", "deleted_services" };
-	struct svc_list sl = { 0 };
-	struct be_list bl = { 0 };
+	struct reply_list sl = SVC_LIST, bl = BE_LIST;
+	const struct sl_svc_info *svc;
 	struct sl_nl nl;
 	int ret = EXIT_ERR;
-	size_t i, j, k;
+	size_t i, k;
 	int err;
 
 	if (sl_nl_open(&nl))
 		return EXIT_ERR;
 	if (get_services(&nl, proto, key, &sl))
 		goto out;
+	svc = sl.v;
 	if (sl_opts.json)
 		js_begin_obj();
 	for (k = 0; k < (key ? 1 : 2); k++) {
@@ -694,16 +740,16 @@ static int show(uint8_t proto, const struct sl_addr *key, bool with_backends)
 			js_begin_arr();
 		}
 		for (i = 0; i < sl.n; i++) {
-			if (sl.v[i].deleted != (k == 1))
+			if (svc[i].deleted != (k == 1))
 				continue;
 			if (with_backends) {
 				/* A deleted one goes when its last connection
 				 * ends, maybe since the list was read.
 				 */
-				nl.quiet = sl.v[i].deleted ? -ENOENT : 0;
-				err = get_backends(&nl, &sl.v[i], &bl);
+				nl.quiet = svc[i].deleted ? -ENOENT : 0;
+				err = get_backends(&nl, &svc[i], &bl);
 				nl.quiet = 0;
-				if (err == -ENOENT && sl.v[i].deleted)
+				if (err == -ENOENT && svc[i].deleted)
 					continue;
 				if (err) {
 					if (sl_opts.json)
@@ -712,11 +758,11 @@ static int show(uint8_t proto, const struct sl_addr *key, bool with_backends)
 				}
 			}
 			if (sl_opts.json) {
-				js_service(&sl.v[i], with_backends ? &bl : NULL);
+				js_service(&svc[i], with_backends ? &bl : NULL);
 			} else {
-				print_service(&sl.v[i]);
-				for (j = 0; with_backends && j < bl.n; j++)
-					print_backend(&bl.v[j]);
+				print_service(&svc[i]);
+				if (with_backends)
+					print_backends(&bl);
 			}
 		}
 		if (sl_opts.json)
@@ -841,7 +887,7 @@ static int parse_be_args(const char *name, int argc, char **argv,
 	for (i = 0; weight && (size_t)i < n; i++) {
 		if (!b[i].given) {
 			sl_usage("%s: %s needs 'weight W' (set changes only weights)", name,
-				 fmt_addr(&b[i].addr, buf, sizeof(buf)));
+				 sl_fmt_addr(&b[i].addr, buf, sizeof(buf)));
 			goto fail;
 		}
 	}
@@ -929,7 +975,7 @@ static int be_change(const char *name, int argc, char **argv, uint8_t cmd,
 			continue;
 		parts[i].end = nlmsg_hdr(msg)->nlmsg_len;
 		snprintf(parts[i].name, sizeof(parts[i].name), "backend %s",
-			 fmt_addr(&b[i].addr, buf, sizeof(buf)));
+			 sl_fmt_addr(&b[i].addr, buf, sizeof(buf)));
 	}
 	nl.parts = parts;
 	nl.nparts = parts ? n : 0;
@@ -971,9 +1017,8 @@ static int cmd_be_replace(int argc, char **argv)
 static int cmd_be_show(int argc, char **argv)
 {
 	struct sl_svc_info s = { 0 };
-	struct be_list bl = { 0 };
+	struct reply_list bl = BE_LIST;
 	struct sl_nl nl;
-	size_t i;
 	int err;
 
 	if (sl_want_help(argc, argv, be_usage))
@@ -997,8 +1042,7 @@ static int cmd_be_show(int argc, char **argv)
 		js_end_obj();
 		js_end();
 	} else {
-		for (i = 0; i < bl.n; i++)
-			print_backend(&bl.v[i]);
+		print_backends(&bl);
 	}
 	free(bl.v);
 	return EXIT_OK;

@@ -109,11 +109,26 @@ struct nl_msg *sl_nl_msg_sized(struct sl_nl *nl, uint8_t cmd, int flags,
  */
 int sl_nl_talk(struct sl_nl *nl, struct nl_msg *msg,
 	       int (*cb)(struct nl_msg *msg, void *arg), void *arg);
+/*
+ * The array @v (*@cap entries of @size bytes) with room for an entry at
+ * @n: @v itself, or reallocated (*@cap updated); NULL, @v unchanged and
+ * "out of memory" printed, if it cannot grow. For the lists replies fill.
+ */
+void *sl_grow(void *v, size_t *cap, size_t n, size_t size);
 /* 1 if the module lists feature @name in its version reply, 0 if not,
  * -errno (printed) if it could not be asked (version.c). */
 int sl_nl_has_feature(struct sl_nl *nl, const char *name);
-/* The attributes of a reply, parsed into @tb (SLUICE_A_MAX + 1 entries). */
+/*
+ * The attributes of a reply, parsed into @tb (SLUICE_A_MAX + 1 entries), and
+ * those of one of its nests (@max + 1 entries), checked against @policy
+ * (a short attribute, a string without its NUL are refused). 0, or -errno
+ * with "malformed reply" printed, as sl_nl_malformed() prints it for what a
+ * policy cannot check (a missing attribute, an unknown address family).
+ */
 int sl_nl_parse(struct nl_msg *msg, struct nlattr **tb);
+int sl_nl_parse_nested(struct nlattr **tb, int max, struct nlattr *nest,
+		       const struct nla_policy *policy);
+int sl_nl_malformed(const char *what);
 
 /* ---- JSON output (json.c) ---- */
 void js_begin_obj(void);
@@ -134,6 +149,24 @@ int sl_parse_size(const char *s, uint64_t *bytes);
 const char *sl_fmt_rate(char *buf, size_t len, double bits_per_sec);
 const char *sl_fmt_size(char *buf, size_t len, double bytes);
 const char *sl_fmt_count(char *buf, size_t len, double n);
+
+/* ---- services and backends (service.c), also read by monitor.c ---- */
+struct sl_addr {
+	int family;		/* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	uint16_t port;
+};
+/* What a reply's SLUICE_A_SERVICE and SLUICE_A_BACKEND nests may hold. */
+extern const struct nla_policy sl_svc_policy[SLUICE_SVC_A_MAX + 1];
+extern const struct nla_policy sl_be_policy[SLUICE_BE_A_MAX + 1];
+/* An address of a reply from its FAMILY, ADDR and PORT attributes (of a
+ * nest parsed with the policy above); -EINVAL, "malformed reply" printed,
+ * if one is missing or the family is unknown or the address not its size. */
+int sl_addr_get(struct nlattr *fam, struct nlattr *addr, struct nlattr *port,
+		struct sl_addr *a);
+/* "10.0.0.1:80", "[fd00::1]:80". */
+const char *sl_fmt_addr(const struct sl_addr *a, char *buf, size_t len);
+const char *sl_proto_name(uint8_t proto);	/* "tcp", "udp", "?" */
 
 /* ---- cgroup entries (cgroup.c), also read by top.c and monitor.c ---- */
 struct sl_cg_stats {

@@ -30,6 +30,10 @@ static int version_cb(struct nl_msg *msg, void *arg)
 
 			if (nla_type(f) != SLUICE_A_FEATURE)
 				continue;
+			if (!memchr(nla_data(f), '\0', nla_len(f))) {
+				sl_nl_malformed("a feature name without its NUL");
+				return NL_SKIP;
+			}
 			snprintf(r->features + len, sizeof(r->features) - len,
 				 "%s%s", len ? " " : "", nla_get_string(f));
 		}
