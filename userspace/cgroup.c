@@ -116,8 +116,12 @@ int sl_cg_parse(struct nlattr *nest, struct sl_cg *c)
 		c->mark_thresh = nla_get_u32(tb[SLUICE_CG_A_MARK_THRESH]);
 	if (tb[SLUICE_CG_A_DROP_THRESH])
 		c->drop_thresh = nla_get_u32(tb[SLUICE_CG_A_DROP_THRESH]);
-	snprintf(c->path, sizeof(c->path), "%s",
-		 tb[SLUICE_CG_A_PATH] ? nla_get_string(tb[SLUICE_CG_A_PATH]) : "?");
+	/* the kernel leaves out a path longer than PATH_MAX */
+	c->path = strdup(tb[SLUICE_CG_A_PATH] ? nla_get_string(tb[SLUICE_CG_A_PATH]) : "?");
+	if (!c->path) {
+		sl_err("out of memory");
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -157,6 +161,10 @@ static int dump_cb(struct nl_msg *msg, void *arg)
 
 void sl_cg_list_free(struct sl_cg_list *l)
 {
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].path);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
 }
@@ -453,8 +461,9 @@ static void show_text_one(const struct sl_cg *c)
 {
 	char r[32], s[32], b[32], m[32], d[32], by[32];
 
-	printf("%*s%s  rate %s  share %s  weight %u  mode %s  burst %s  mark %s  drop %s\n",
-	       2 * c->depth, "", c->path,
+	printf("%*s", 2 * c->depth, "");
+	sl_put_text(stdout, c->path);
+	printf("  rate %s  share %s  weight %u  mode %s  burst %s  mark %s  drop %s\n",
 	       c->rate ? sl_fmt_rate(r, sizeof(r), c->rate * 8.) : "none",
 	       c->share ? sl_fmt_rate(s, sizeof(s), c->share * 8.) : "none",
 	       c->weight, c->mode < 2 ? mode_names[c->mode] : "?",

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sluice CLI: a small streaming JSON writer for `-j` output. Commas are
- * placed by tracking, per nesting level, whether a value was written.
+ * sluice CLI: a small JSON writer for `-j` output. Commas are placed by
+ * tracking, per nesting level, whether a value was written. A document is
+ * built in memory and written to stdout whole by js_end(): a command that
+ * fails half way (js_discard()) prints none of it.
  */
+#include <errno.h>
 #include <inttypes.h>
-#include <stdio.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "sluice.h"
 
@@ -13,6 +18,21 @@
 static bool js_has_value[JS_DEPTH];
 static int js_depth;
 static bool js_after_key;
+static FILE *js_f;		/* the document so far, NULL between documents */
+static char *js_buf;
+static size_t js_len;
+
+static FILE *js_out(void)
+{
+	if (!js_f) {
+		js_f = open_memstream(&js_buf, &js_len);
+		if (!js_f) {
+			sl_err("out of memory");
+			exit(EXIT_ERR);
+		}
+	}
+	return js_f;
+}
 
 static void js_sep(void)
 {
@@ -21,25 +41,36 @@ static void js_sep(void)
 		return;
 	}
 	if (js_depth > 0 && js_has_value[js_depth - 1])
-		putchar(',');
+		fputc(',', js_out());
 	if (js_depth > 0)
 		js_has_value[js_depth - 1] = true;
 }
 
+/*
+ * @s as a JSON string: control characters as \u00XX, and each byte that is
+ * not part of well-formed UTF-8 as U+FFFD, so that the document is valid
+ * UTF-8 whatever the string holds.
+ */
 static void js_string(const char *s)
 {
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	FILE *f = js_out();
+	enum sl_char kind;
+	uint32_t cp;
+	size_t n;
 
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
+	fputc('"', f);
+	for (; *s; s += n) {
+		n = sl_char(s, &kind, &cp);
+		if (kind == SL_CHAR_BAD)
+			fputs("\\ufffd", f);
+		else if (kind == SL_CHAR_CONTROL)
+			fprintf(f, "\\u%04" PRIx32, cp);
+		else if (cp == '"' || cp == '\\')
+			fprintf(f, "\\%c", (char)cp);
 		else
-			putchar(c);
+			fwrite(s, 1, n, f);
 	}
-	putchar('"');
+	fputc('"', f);
 }
 
 void js_key(const char *key)
@@ -48,14 +79,14 @@ void js_key(const char *key)
 		return;
 	js_sep();
 	js_string(key);
-	putchar(':');
+	fputc(':', js_out());
 	js_after_key = true;
 }
 
 static void js_open(char c)
 {
 	js_sep();
-	putchar(c);
+	fputc(c, js_out());
 	if (js_depth < JS_DEPTH)
 		js_has_value[js_depth] = false;
 	js_depth++;
@@ -64,7 +95,7 @@ static void js_open(char c)
 static void js_close(char c)
 {
 	js_depth--;
-	putchar(c);
+	fputc(c, js_out());
 }
 
 void js_begin_obj(void) { js_open('{'); }
@@ -83,33 +114,63 @@ void js_u64(const char *key, uint64_t val)
 {
 	js_key(key);
 	js_sep();
-	printf("%" PRIu64, val);
+	fprintf(js_out(), "%" PRIu64, val);
 }
 
 void js_i64(const char *key, int64_t val)
 {
 	js_key(key);
 	js_sep();
-	printf("%" PRId64, val);
+	fprintf(js_out(), "%" PRId64, val);
 }
 
 void js_bool(const char *key, bool val)
 {
 	js_key(key);
 	js_sep();
-	fputs(val ? "true" : "false", stdout);
+	fputs(val ? "true" : "false", js_out());
 }
 
+/* The shortest form that reads back as @val (at most 17 digits); null for
+ * what JSON has no number for (NaN, infinities). */
 void js_double(const char *key, double val)
 {
+	char buf[32];
+	int prec;
+
 	js_key(key);
 	js_sep();
-	printf("%.6g", val);
+	if (!isfinite(val)) {
+		fputs("null", js_out());
+		return;
+	}
+	for (prec = 15;; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, val);
+		if (prec == 17 || strtod(buf, NULL) == val)
+			break;
+	}
+	fputs(buf, js_out());
+}
+
+void js_discard(void)
+{
+	if (js_f)
+		fclose(js_f);
+	free(js_buf);
+	js_f = NULL;
+	js_buf = NULL;
+	js_len = 0;
+	js_depth = 0;
+	js_after_key = false;
 }
 
 void js_end(void)
 {
-	putchar('\n');
-	js_depth = 0;
-	js_after_key = false;
+	fputc('\n', js_out());
+	if (ferror(js_f) || fflush(js_f)) {
+		sl_err("out of memory");
+		exit(EXIT_ERR);
+	}
+	fwrite(js_buf, 1, js_len, stdout);
+	js_discard();
 }

@@ -5,6 +5,7 @@
  * Exit status: 0 success, 1 error (the kernel's message is printed), 2 usage
  * error.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,7 +137,7 @@ static int strip_json_flag(int argc, char **argv)
 	return n;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	int i;
 
@@ -157,4 +158,23 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	return sl_dispatch(sl_top, "sluice", argc - i, argv + i);
+}
+
+int main(int argc, char **argv)
+{
+	int ret = run(argc, argv);
+	bool bad = ferror(stdout);
+
+	/* Output that could not be written (a full disk) is an error, not
+	 * a success with the output lost. */
+	errno = 0;
+	if (fclose(stdout))
+		bad = true;
+	if (bad) {
+		sl_err("cannot write the output%s%s", errno ? ": " : "",
+		       errno ? strerror(errno) : "");
+		if (ret == EXIT_OK)
+			ret = EXIT_ERR;
+	}
+	return ret;
 }

@@ -5,6 +5,7 @@
  * "events" multicast group. Runs until interrupted.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <netlink/genl/ctrl.h>
@@ -89,9 +90,11 @@ static int event_cb(struct nl_msg *msg, void *arg)
 			js_end();
 		} else {
 			put_stamp();
-			printf("cgroup-removed %s id %llu\n", c.path,
-			       (unsigned long long)c.id);
+			fputs("cgroup-removed ", stdout);
+			sl_put_text(stdout, c.path);
+			printf(" id %llu\n", (unsigned long long)c.id);
 		}
+		free(c.path);
 		break;
 	case SLUICE_CMD_EVENT_BACKEND_FULL:
 		ev_backend_full(tb);
@@ -167,7 +170,7 @@ int cmd_monitor(int argc, char **argv)
 	if (!sl_opts.json)
 		printf("listening for events\n");
 	fflush(stdout);
-	for (;;) {
+	while (!ferror(stdout)) {	/* main() says why it stopped */
 		err = nl_recvmsgs(nl.sk, cb);
 		if (err == -NLE_NOMEM) {
 			sl_err("events were lost (the socket's buffer overflowed)");

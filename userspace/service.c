@@ -603,6 +603,18 @@ const char *sl_proto_name(uint8_t p)
 	return p == IPPROTO_TCP ? "tcp" : p == IPPROTO_UDP ? "udp" : "?";
 }
 
+/* The balance factor, c * 1000, as the decimal it is given as: 1250 is
+ * "1.25", 1001 "1.001", 2000 "2". */
+static const char *fmt_balance(char *buf, size_t len, uint32_t milli)
+{
+	int n = snprintf(buf, len, "%" PRIu32 ".%03" PRIu32, milli / 1000, milli % 1000);
+
+	while (n > 0 && (size_t)n < len && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && (size_t)n < len && buf[n - 1] == '.')
+		buf[--n] = '\0';
+	return buf;
+}
 
 static void js_stats(const struct sl_stats *s)
 {
@@ -696,11 +708,12 @@ static void print_backends(const struct reply_list *bl)
 
 static void print_service(const struct sl_svc_info *s)
 {
-	char buf[INET6_ADDRSTRLEN + 16];
+	char buf[INET6_ADDRSTRLEN + 16], c[16];
 
-	printf("%s %s sched %s balance %.3g affinity %s on-delete %s seed %" PRIu32,
+	printf("%s %s sched %s balance %s affinity %s on-delete %s seed %" PRIu32,
 	       sl_proto_name(s->proto), sl_fmt_addr(&s->vip, buf, sizeof(buf)),
-	       name_of(NAMES(sched_names), s->sched), s->balance / 1000.0,
+	       name_of(NAMES(sched_names), s->sched),
+	       fmt_balance(c, sizeof(c), s->balance),
 	       name_of(NAMES(affinity_names), s->affinity),
 	       name_of(NAMES(on_delete_names), s->on_delete), s->seed);
 	if (s->sched == SLUICE_SCHED_MAGLEV)
@@ -753,7 +766,7 @@ static int show(uint8_t proto, const struct sl_addr *key, bool with_backends)
 					continue;
 				if (err) {
 					if (sl_opts.json)
-						js_end();
+						js_discard();
 					goto out;
 				}
 			}

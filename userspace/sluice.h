@@ -141,7 +141,21 @@ void js_u64(const char *key, uint64_t val);
 void js_i64(const char *key, int64_t val);
 void js_bool(const char *key, bool val);
 void js_double(const char *key, double val);
-void js_end(void);	/* closes the document with a newline */
+void js_end(void);	/* closes the document with a newline, prints it */
+void js_discard(void);	/* drops the document begun: nothing is printed */
+
+/* ---- strings from elsewhere on output (text.c) ---- */
+enum sl_char {
+	SL_CHAR_PRINT,		/* printable UTF-8 */
+	SL_CHAR_CONTROL,	/* C0, DEL or C1 */
+	SL_CHAR_BAD,		/* a byte that is not part of well-formed UTF-8 */
+};
+/* The character at @s (not at its NUL): its length in bytes (1 for a bad
+ * byte), its kind and its code point (for a bad byte, the byte). */
+size_t sl_char(const char *s, enum sl_char *kind, uint32_t *cp);
+/* @s on @f for a terminal: control characters, bad bytes and backslashes
+ * as C escapes (\x1b, \xff, \\). Returns the characters written. */
+size_t sl_put_text(FILE *f, const char *s);
 
 /* ---- rates and sizes in tc's units (units.c) ---- */
 int sl_parse_rate(const char *s, uint64_t *bytes_per_sec);
@@ -179,7 +193,8 @@ struct sl_cg {
 	uint8_t mode;
 	struct sl_cg_stats st;
 	int depth;			/* set by sl_cg_order() */
-	char path[512];
+	char *path;			/* malloc()ed, whole; "?" if the
+					 * kernel sent none */
 };
 struct sl_cg_list {
 	struct sl_cg *v;
@@ -187,7 +202,9 @@ struct sl_cg_list {
 	struct sl_cg_stats unattr;	/* this netns' unattributed packets */
 	bool have_unattr;
 };
+/* Fills @c (free() c->path) from a SLUICE_A_CGROUP nest; -errno, printed. */
 int sl_cg_parse(struct nlattr *nest, struct sl_cg *c);
+/* Every entry, into @l (emptied first); -errno, printed. */
 int sl_cg_dump(struct sl_nl *nl, struct sl_cg_list *l);
 void sl_cg_list_free(struct sl_cg_list *l);
 size_t sl_cg_order(struct sl_cg_list *l,

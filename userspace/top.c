@@ -132,10 +132,11 @@ static void show(struct sl_cg_list *l, double t, double dt, bool batch)
 	for (i = 0; i < n; i++) {
 		const struct sl_cg *g = &l->v[order[i]];
 		const struct rate *r = rate_of(g->id);
-		char name[600];
+		size_t w = 2 * (size_t)g->depth;
 
-		snprintf(name, sizeof(name), "%*s%s", 2 * g->depth, "", g->path);
-		printf("%-40s %12s %10s %9s %9s %12s\n", name,
+		printf("%*s", (int)w, "");
+		w += sl_put_text(stdout, g->path);
+		printf("%*s %12s %10s %9s %9s %12s\n", w < 40 ? (int)(40 - w) : 0, "",
 		       sl_fmt_rate(a, sizeof(a), r ? r->bps : 0),
 		       sl_fmt_count(b, sizeof(b), r ? r->pps : 0),
 		       sl_fmt_count(c, sizeof(c), r ? r->mps : 0),
@@ -218,6 +219,10 @@ int cmd_top(int argc, char **argv)
 			break;
 		}
 		show(&cur, t - t0, t - tprev, batch);
+		if (ferror(stdout)) {
+			err = -EIO;	/* main() says why */
+			break;
+		}
 		tmp = prev;
 		prev = cur;
 		cur = tmp;

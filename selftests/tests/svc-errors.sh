@@ -9,9 +9,10 @@
 # `sluice show -j` exactly as it was. What the CLI cannot send (a number
 # that is not decimal, more than three decimals, an unknown or repeated
 # option, a backend set without its weight) is a usage error, said once;
-# a leading 0 is decimal.
+# a leading 0 is decimal; `show` prints the balance factor as given; and
+# `-j show` that fails half way prints nothing.
 #
-# timeout: 90
+# timeout: 120
 . /selftests/lib.sh
 ensure_module
 
@@ -91,7 +92,7 @@ bad "backend set: 10.1.1.3:8080 needs 'weight W'" \
 	h sluice backend set tcp $VIP4:80 10.1.1.2:8080 weight 3 10.1.1.3:8080
 log "every bad argument refused before the kernel was asked"
 
-# A leading 0 is decimal, not octal.
+# A leading 0 is decimal, not octal; the balance factor is shown exactly.
 S=10.96.0.21
 h sluice service add tcp $S:0100 sched maglev table-size 065537 seed 0100 balance 01.5 ||
 	fail "service add with leading zeros"
@@ -100,8 +101,40 @@ expect_eq "port, table size, seed, balance" \
 	'[100,65537,100,1.5]'
 h sluice backend add tcp $S:100 10.1.1.2:08080 weight 010 || fail "backend add with leading zeros"
 expect_eq "backend port and weight" "$(h sluice -j backend show tcp $S:100 | jq -c '.backends[0] | [.port, .weight]')" '[8080,10]'
+for c in 1.001 1.125 2; do
+	h sluice service set tcp $S:100 balance $c || fail "balance $c"
+	h sluice service show tcp $S:100 | grep -q "^tcp $S:100 sched maglev balance $c affinity" ||
+		fail "balance $c shown as: $(h sluice service show tcp $S:100)"
+	expect_eq "balance $c in JSON" "$(h sluice -j service show tcp $S:100 | jq '.services[0].balance')" $c
+done
 h sluice service del tcp $S:100 || fail "service del"
-log "numbers read as decimal"
+log "numbers read as decimal, balance shown as given"
+
+# -j output is all or nothing: a `sluice -j show` whose backend dump finds
+# its service gone (deleted after the listing) prints no half document.
+# Another namespace, whose services come and go meanwhile.
+netns_new churn
+NS_R=$NS
+for i in $(seq 30 41); do in_ns $NS_R sluice service add tcp 10.96.1.$i:80 || fail "service $i"; done
+(while :; do
+	in_ns $NS_R sluice service del tcp 10.96.1.41:80
+	in_ns $NS_R sluice service add tcp 10.96.1.41:80
+done) >/dev/null 2>&1 &
+CHURN=$!
+cleanup_add "kill $CHURN 2>/dev/null"
+n=0 halfway=0
+while [ $halfway -lt 1 ] && [ $n -lt 60 ]; do
+	n=$((n + 1))
+	if out=$(in_ns $NS_R sluice -j show 2>"$SL_TMP/show.err"); then
+		echo "$out" | jq -e .services >/dev/null || fail "run $n: not JSON: $out"
+	else
+		[ -z "$out" ] || fail "run $n failed ($(cat "$SL_TMP/show.err")) but printed: $out"
+		grep -q "no such service" "$SL_TMP/show.err" && halfway=$((halfway + 1))
+	fi
+done
+kill $CHURN
+log "$n runs of -j show, $halfway failed half way and printed nothing"
+[ $halfway -gt 0 ] || log "(no run failed half way: not exercised this time)"
 
 # The other views agree with `sluice show -j`.
 expect_eq "service show" "$(h sluice service show -j tcp $VIP4:80 | jq -c '.services[0]')" \

@@ -1,6 +1,6 @@
 #!/bin/sh
 # `sluice version`, help everywhere (the top level's lists every backend
-# command), exit statuses.
+# command), exit statuses, output that cannot be written.
 # timeout: 60
 . /selftests/lib.sh
 ensure_module
@@ -22,6 +22,14 @@ sluice --help | grep -q 'Usage: sluice' || fail "sluice --help"
 sluice version --help | grep -q 'Usage: sluice version' || fail "sluice version --help"
 sluice help >/dev/null || fail "sluice help"
 sluice help | grep -q 'sluice backend add|set|del|replace|show' || fail "sluice help: $(sluice help)"
+
+# Output that cannot be written is an error, not a success.
+for cmd in "sluice help" "sluice -j version" "sluice version"; do
+	out=$(sh -c "$cmd >/dev/full" 2>&1) && fail "'$cmd >/dev/full' succeeded"
+	echo "$out" | grep -q "cannot write the output: No space left on device" ||
+		fail "'$cmd >/dev/full' said '$out'"
+done
+log "output to a full disk: $out"
 
 sluice bogus >/dev/null 2>&1; rc=$?
 expect_eq "exit status of an unknown command" "$rc" 2

@@ -1,0 +1,71 @@
+#!/bin/sh
+# What the CLI prints of cgroup entries. A cgroup's name may hold any byte
+# but '/' and NUL: one with an escape sequence, a backslash and a byte that
+# is not UTF-8 shows escaped in text (cgroup show, top, monitor: \x1b, \\,
+# \xff, no raw control byte) and as valid UTF-8 in JSON (\u001b, \ufffd).
+# A path longer than 511 bytes is shown whole. Output that cannot be
+# written fails.
+# timeout: 90
+. /selftests/lib.sh
+ensure_module
+world_setup
+REL=${CG_TOP#/sys/fs/cgroup}
+ESC=$(printf '\033') BAD=$(printf '\377')
+
+# no_raw FILE: FILE holds neither ESC nor the byte 0xff.
+no_raw() {
+	[ "$(tr -d "$ESC$BAD" <"$1" | wc -c)" = "$(wc -c <"$1")" ] ||
+		fail "raw control or non-UTF-8 bytes in $1: $(od -c "$1" | head -20)"
+}
+
+weird="$CG_TOP/e${ESC}[31mx\\${BAD}y"
+mkdir "$weird" || fail "mkdir of a weird name"
+sluice cgroup set "$weird" || fail "cgroup set of a weird name"
+TEXT='e\x1b[31mx\\\xffy' JSON='e\u001b[31mx\\\ufffdy"'
+
+sluice cgroup show >"$SL_TMP/show.txt" || fail "cgroup show"
+no_raw "$SL_TMP/show.txt"
+grep -qF "$REL/$TEXT  rate none" "$SL_TMP/show.txt" || fail "cgroup show: $(cat "$SL_TMP/show.txt")"
+sluice -j cgroup show >"$SL_TMP/show.json" || fail "cgroup show -j"
+no_raw "$SL_TMP/show.json"
+jq -e .cgroups "$SL_TMP/show.json" >/dev/null || fail "not JSON: $(cat "$SL_TMP/show.json")"
+grep -qF "\"path\":\"$REL/$JSON" "$SL_TMP/show.json" || fail "cgroup show -j: $(cat "$SL_TMP/show.json")"
+sluice top -b -n 1 -d 0.1 >"$SL_TMP/top.txt" || fail "top"
+no_raw "$SL_TMP/top.txt"
+grep -qF "$REL/$TEXT " "$SL_TMP/top.txt" || fail "top: $(cat "$SL_TMP/top.txt")"
+sluice -j top -n 1 -d 0.1 >"$SL_TMP/top.json" || fail "top -j"
+no_raw "$SL_TMP/top.json"
+grep -qF "\"path\":\"$REL/$JSON" "$SL_TMP/top.json" || fail "top -j: $(cat "$SL_TMP/top.json")"
+log "escaped: $(grep -F "$TEXT" "$SL_TMP/show.txt")"
+
+# The removal event, in text and JSON.
+sluice monitor >"$SL_TMP/mon.txt" 2>&1 &
+cleanup_add "kill $! 2>/dev/null"
+sluice monitor -j >"$SL_TMP/mon.json" 2>&1 &
+cleanup_add "kill $! 2>/dev/null"
+wait_for 10 grep -q listening "$SL_TMP/mon.txt" || fail "monitor did not start: $(cat "$SL_TMP/mon.txt")"
+sleep 0.2	# the JSON monitor prints nothing until an event: give it time to join
+rmdir "$weird" || fail "rmdir"
+wait_for 5 grep -qF "cgroup-removed $REL/$TEXT id" "$SL_TMP/mon.txt" ||
+	fail "no escaped removal event: $(cat "$SL_TMP/mon.txt")"
+no_raw "$SL_TMP/mon.txt"
+wait_for 5 grep -qF "\"path\":\"$REL/$JSON" "$SL_TMP/mon.json" ||
+	fail "no JSON removal event: $(cat "$SL_TMP/mon.json")"
+no_raw "$SL_TMP/mon.json"
+jq -e . "$SL_TMP/mon.json" >/dev/null || fail "monitor -j: not JSON: $(cat "$SL_TMP/mon.json")"
+
+# A path past 511 bytes, whole.
+l=$(printf '%0200d' 7)
+long=$(cg_new "$l/$l/$l")
+sluice cgroup set "$long" || fail "cgroup set of a long path"
+expect_eq "long path" \
+	"$(sluice -j cgroup show | jq -r --argjson id "$(stat -c %i "$long")" '.cgroups[] | select(.id == $id) | .path')" \
+	"${long#/sys/fs/cgroup}"
+sluice cgroup show | grep -qF "${long#/sys/fs/cgroup}  rate" || fail "text: no long path: $(sluice cgroup show)"
+
+# Output that cannot be written.
+out=$(sluice -j cgroup show 2>&1 >/dev/full) && fail "cgroup show -j to a full disk succeeded"
+echo "$out" | grep -q "cannot write the output: No space left on device" || fail "cgroup show -j >/dev/full: $out"
+out=$(sluice cgroup show 2>&1 >/dev/full) && fail "cgroup show to a full disk succeeded"
+log "to a full disk: $out"
+exit 0
