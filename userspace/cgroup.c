@@ -166,7 +166,35 @@ void sl_cg_list_free(struct sl_cg_list *l)
 	for (i = 0; i < l->n; i++)
 		free(l->v[i].path);
 	free(l->v);
+	free(l->by_id);
 	memset(l, 0, sizeof(*l));
+}
+
+static const struct sl_cg_list *sort_list;
+
+static int cmp_id(const void *a, const void *b)
+{
+	uint64_t x = sort_list->v[*(const size_t *)a].id;
+	uint64_t y = sort_list->v[*(const size_t *)b].id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* l->by_id: the entries' indices sorted by ID, for sl_cg_find(). */
+static int index_ids(struct sl_cg_list *l)
+{
+	size_t i;
+
+	l->by_id = malloc((l->n + 1) * sizeof(*l->by_id));
+	if (!l->by_id) {
+		sl_err("out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < l->n; i++)
+		l->by_id[i] = i;
+	sort_list = l;
+	qsort(l->by_id, l->n, sizeof(*l->by_id), cmp_id);
+	return 0;
 }
 
 int sl_cg_dump(struct sl_nl *nl, struct sl_cg_list *l)
@@ -189,66 +217,95 @@ int sl_cg_dump(struct sl_nl *nl, struct sl_cg_list *l)
 	}
 	if (err == -EAGAIN)
 		sl_err("the cgroup entries kept changing during the dump");
-	return err;
+	return err ? err : index_ids(l);
 }
 
-static struct sl_cg *find_id(struct sl_cg_list *l, uint64_t id)
+struct sl_cg *sl_cg_find(const struct sl_cg_list *l, uint64_t id)
 {
-	size_t i;
+	size_t lo = 0, hi = l->n;
 
-	for (i = 0; i < l->n; i++)
-		if (l->v[i].id == id)
-			return &l->v[i];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		struct sl_cg *c = &l->v[l->by_id[mid]];
+
+		if (c->id == id)
+			return c;
+		if (c->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
 static int (*order_cmp)(const struct sl_cg *, const struct sl_cg *);
-static struct sl_cg_list *order_list;
+static const size_t *order_par;
 
-static int cmp_idx(const void *a, const void *b)
+/* By parent, then by order_cmp among siblings. */
+static int cmp_sibling(const void *a, const void *b)
 {
-	const size_t *x = a, *y = b;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
 
-	return order_cmp(&order_list->v[*x], &order_list->v[*y]);
+	if (order_par[x] != order_par[y])
+		return order_par[x] < order_par[y] ? -1 : 1;
+	return order_cmp(&sort_list->v[x], &sort_list->v[y]);
 }
 
-static void order_walk(struct sl_cg_list *l, uint64_t parent, int depth,
-		       size_t *out, size_t *n)
+ssize_t sl_cg_order(struct sl_cg_list *l,
+		    int (*cmp)(const struct sl_cg *, const struct sl_cg *),
+		    size_t *out)
 {
-	size_t i, k = 0, *kids = malloc(l->n * sizeof(*kids));
+	size_t n = l->n, i, k, sp = 0, placed = 0;
+	/* par[i]: the index of i's parent, n for a root; kids: the indices
+	 * sorted by parent, kids[first[p]..first[p + 1]) those of p */
+	size_t *par = malloc((n + 1) * sizeof(*par));
+	size_t *first = calloc(n + 2, sizeof(*first));
+	size_t *kids = malloc((n + 1) * sizeof(*kids));
+	size_t *stack = malloc((n + 1) * sizeof(*stack));
+	ssize_t ret = -ENOMEM;
 
-	if (!kids)
-		return;
-	for (i = 0; i < l->n; i++) {
-		struct sl_cg *c = &l->v[i];
-		bool root = !c->parent_id || !find_id(l, c->parent_id);
-
-		if (parent ? c->parent_id == parent : root)
-			kids[k++] = i;
+	if (!par || !first || !kids || !stack) {
+		sl_err("out of memory");
+		goto out;
 	}
-	qsort(kids, k, sizeof(*kids), cmp_idx);
-	for (i = 0; i < k; i++) {
-		l->v[kids[i]].depth = depth;
-		out[(*n)++] = kids[i];
-		order_walk(l, l->v[kids[i]].id, depth + 1, out, n);
+	for (i = 0; i < n; i++) {
+		struct sl_cg *p = l->v[i].parent_id ?
+				  sl_cg_find(l, l->v[i].parent_id) : NULL;
+
+		par[i] = p ? (size_t)(p - l->v) : n;
+		first[par[i] + 1]++;
+		kids[i] = i;
 	}
-	free(kids);
-}
-
-/*
- * The entries as a tree, depth first, siblings sorted by @cmp: fills @out
- * (l->n indices) and each entry's depth; returns how many were placed.
- */
-size_t sl_cg_order(struct sl_cg_list *l,
-		   int (*cmp)(const struct sl_cg *, const struct sl_cg *),
-		   size_t *out)
-{
-	size_t n = 0;
-
+	for (i = 1; i <= n + 1; i++)
+		first[i] += first[i - 1];
 	order_cmp = cmp;
-	order_list = l;
-	order_walk(l, 0, 0, out, &n);
-	return n;
+	order_par = par;
+	sort_list = l;
+	qsort(kids, n, sizeof(*kids), cmp_sibling);
+
+	/* Depth first from the roots, without recursion (a chain of
+	 * thousands is no deeper for it): each entry's children are pushed
+	 * last first, so that they come out in order. An entry whose
+	 * parents loop is never reached. */
+	for (k = first[n + 1]; k-- > first[n];) {
+		l->v[kids[k]].depth = 0;
+		stack[sp++] = kids[k];
+	}
+	while (sp) {
+		i = stack[--sp];
+		out[placed++] = i;
+		for (k = first[i + 1]; k-- > first[i];) {
+			l->v[kids[k]].depth = l->v[i].depth + 1;
+			stack[sp++] = kids[k];
+		}
+	}
+	ret = (ssize_t)placed;
+out:
+	free(par);
+	free(first);
+	free(kids);
+	free(stack);
+	return ret;
 }
 
 static int cmp_path(const struct sl_cg *a, const struct sl_cg *b)
@@ -475,22 +532,14 @@ static void show_text_one(const struct sl_cg *c)
 	       c->st.packets, c->st.marked, c->st.dropped);
 }
 
-static bool in_subtree(struct sl_cg_list *l, const struct sl_cg *c, uint64_t top)
-{
-	while (c) {
-		if (c->id == top)
-			return true;
-		c = c->parent_id ? find_id(l, c->parent_id) : NULL;
-	}
-	return false;
-}
-
 static int cmd_cg_show(int argc, char **argv)
 {
 	struct sl_cg_list l = { 0 };
-	uint64_t top = 0;
+	const struct sl_cg *top = NULL;
+	size_t *order = NULL, from = 0, to, i;
+	uint64_t top_id = 0;
 	struct sl_nl nl;
-	size_t *order, n, i;
+	ssize_t n;
 	int err;
 
 	if (sl_want_help(argc, argv,
@@ -504,7 +553,7 @@ static int cmd_cg_show(int argc, char **argv)
 	if (argc > 1)
 		return sl_usage("cgroup show: unexpected argument '%s'", argv[1]);
 	if (argc == 1) {
-		err = cg_resolve("cgroup show", argv[0], &top);
+		err = cg_resolve("cgroup show", argv[0], &top_id);
 		if (err)
 			return err;
 	}
@@ -512,30 +561,36 @@ static int cmd_cg_show(int argc, char **argv)
 		return EXIT_ERR;
 	err = sl_cg_dump(&nl, &l);
 	sl_nl_close(&nl);
-	if (err) {
-		sl_cg_list_free(&l);
-		return EXIT_ERR;
-	}
-	if (top && !find_id(&l, top)) {
+	if (err)
+		goto fail;
+	if (top_id && !(top = sl_cg_find(&l, top_id))) {
 		sl_err("%s: the cgroup has no entry", argv[0]);
-		sl_cg_list_free(&l);
-		return EXIT_ERR;
+		goto fail;
 	}
 	order = calloc(l.n + 1, sizeof(*order));
 	if (!order) {
 		sl_err("out of memory");
-		sl_cg_list_free(&l);
-		return EXIT_ERR;
+		goto fail;
 	}
 	n = sl_cg_order(&l, cmp_path, order);
+	if (n < 0)
+		goto fail;
+	/* PATH's subtree: its place in the tree and the deeper ones after */
+	to = (size_t)n;
+	if (top) {
+		while (from < to && &l.v[order[from]] != top)
+			from++;
+		for (i = from + 1; i < to; i++)
+			if (l.v[order[i]].depth <= top->depth)
+				to = i;
+	}
 
 	if (sl_opts.json) {
 		js_begin_obj();
 		js_key("cgroups");
 		js_begin_arr();
-		for (i = 0; i < n; i++)
-			if (!top || in_subtree(&l, &l.v[order[i]], top))
-				show_json_one(&l.v[order[i]]);
+		for (i = from; i < to; i++)
+			show_json_one(&l.v[order[i]]);
 		js_end_arr();
 		if (!top) {
 			js_key("unattributed");
@@ -547,9 +602,8 @@ static int cmd_cg_show(int argc, char **argv)
 		js_end_obj();
 		js_end();
 	} else {
-		for (i = 0; i < n; i++)
-			if (!top || in_subtree(&l, &l.v[order[i]], top))
-				show_text_one(&l.v[order[i]]);
+		for (i = from; i < to; i++)
+			show_text_one(&l.v[order[i]]);
 		if (!top) {
 			char by[32];
 
@@ -560,6 +614,10 @@ static int cmd_cg_show(int argc, char **argv)
 	free(order);
 	sl_cg_list_free(&l);
 	return EXIT_OK;
+fail:
+	free(order);
+	sl_cg_list_free(&l);
+	return EXIT_ERR;
 }
 
 static const struct sl_cmd cg_cmds[] = {

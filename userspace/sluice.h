@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
 #include <linux/sluice.h>
@@ -199,6 +200,7 @@ struct sl_cg {
 struct sl_cg_list {
 	struct sl_cg *v;
 	size_t n, cap;
+	size_t *by_id;			/* v's indices sorted by ID */
 	struct sl_cg_stats unattr;	/* this netns' unattributed packets */
 	bool have_unattr;
 };
@@ -207,9 +209,16 @@ int sl_cg_parse(struct nlattr *nest, struct sl_cg *c);
 /* Every entry, into @l (emptied first); -errno, printed. */
 int sl_cg_dump(struct sl_nl *nl, struct sl_cg_list *l);
 void sl_cg_list_free(struct sl_cg_list *l);
-size_t sl_cg_order(struct sl_cg_list *l,
-		   int (*cmp)(const struct sl_cg *, const struct sl_cg *),
-		   size_t *out);
+/* The entry of @l with ID @id, or NULL: O(log n). */
+struct sl_cg *sl_cg_find(const struct sl_cg_list *l, uint64_t id);
+/*
+ * The entries as a tree, depth first, siblings sorted by @cmp: fills @out
+ * (l->n indices) and each entry's depth; returns how many were placed, or
+ * -ENOMEM (printed). O(n log n).
+ */
+ssize_t sl_cg_order(struct sl_cg_list *l,
+		    int (*cmp)(const struct sl_cg *, const struct sl_cg *),
+		    size_t *out);
 
 /* ---- commands ---- */
 int cmd_version(int argc, char **argv);

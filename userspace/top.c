@@ -26,27 +26,21 @@ static const char top_usage[] =
 	"  -j          one JSON object per refresh and line\n";
 
 struct rate {
-	uint64_t id;
 	double bps, pps, mps, dps;
 };
 
+/* The rates of the entries of the list being shown, index for index. */
 static struct rate *rates;
-static size_t nrates;
+static const struct sl_cg_list *shown;
 
-static const struct rate *rate_of(uint64_t id)
+static const struct rate *rate_of(const struct sl_cg *g)
 {
-	size_t i;
-
-	for (i = 0; i < nrates; i++)
-		if (rates[i].id == id)
-			return &rates[i];
-	return NULL;
+	return &rates[g - shown->v];
 }
 
 static int cmp_busy(const struct sl_cg *a, const struct sl_cg *b)
 {
-	const struct rate *x = rate_of(a->id), *y = rate_of(b->id);
-	double ra = x ? x->bps : 0, rb = y ? y->bps : 0;
+	double ra = rate_of(a)->bps, rb = rate_of(b)->bps;
 
 	if (ra != rb)
 		return ra < rb ? 1 : -1;
@@ -61,59 +55,74 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Rates between the previous sample @prev and @cur, @dt seconds apart. */
-static int compute(struct sl_cg_list *prev, struct sl_cg_list *cur, double dt)
+/*
+ * Rates between the previous sample @prev and @cur, @dt seconds apart. An
+ * entry that is new, or whose counters went back (deleted and created
+ * again in between), has none this time.
+ */
+static int compute(const struct sl_cg_list *prev, const struct sl_cg_list *cur,
+		   double dt)
 {
-	size_t i, j;
+	size_t i;
 
 	free(rates);
-	nrates = 0;
+	shown = cur;
 	rates = calloc(cur->n + 1, sizeof(*rates));
-	if (!rates)
+	if (!rates) {
+		sl_err("out of memory");
 		return -ENOMEM;
+	}
 	for (i = 0; i < cur->n; i++) {
-		const struct sl_cg *c = &cur->v[i], *p = NULL;
-		struct rate *r = &rates[nrates++];
+		const struct sl_cg_stats *c = &cur->v[i].st, *p;
+		const struct sl_cg *was = sl_cg_find(prev, cur->v[i].id);
+		struct rate *r = &rates[i];
 
-		r->id = c->id;
-		for (j = 0; j < prev->n; j++)
-			if (prev->v[j].id == c->id)
-				p = &prev->v[j];
-		if (!p || dt <= 0)
+		if (!was || dt <= 0)
 			continue;
-		r->bps = (c->st.bytes - p->st.bytes) * 8. / dt;
-		r->pps = (c->st.packets - p->st.packets) / dt;
-		r->mps = (c->st.marked - p->st.marked) / dt;
-		r->dps = (c->st.dropped - p->st.dropped) / dt;
+		p = &was->st;
+		if (c->bytes < p->bytes || c->packets < p->packets ||
+		    c->marked < p->marked || c->dropped < p->dropped)
+			continue;
+		r->bps = (c->bytes - p->bytes) * 8. / dt;
+		r->pps = (c->packets - p->packets) / dt;
+		r->mps = (c->marked - p->marked) / dt;
+		r->dps = (c->dropped - p->dropped) / dt;
 	}
 	return 0;
 }
 
-static void show(struct sl_cg_list *l, double t, double dt, bool batch)
+static int show(struct sl_cg_list *l, double t, double dt, bool batch)
 {
-	size_t *order = calloc(l->n + 1, sizeof(*order)), n, i;
+	size_t *order = calloc(l->n + 1, sizeof(*order)), i;
 	char a[32], b[32], c[32], d[32], e[32];
+	ssize_t n;
 
-	if (!order)
-		return;
+	if (!order) {
+		sl_err("out of memory");
+		return -ENOMEM;
+	}
 	n = sl_cg_order(l, cmp_busy, order);
+	if (n < 0) {
+		free(order);
+		return (int)n;
+	}
 	if (sl_opts.json) {
 		js_begin_obj();
 		js_double("t", t);
 		js_double("interval", dt);
 		js_key("cgroups");
 		js_begin_arr();
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < (size_t)n; i++) {
 			const struct sl_cg *g = &l->v[order[i]];
-			const struct rate *r = rate_of(g->id);
+			const struct rate *r = rate_of(g);
 
 			js_begin_obj();
 			js_str("path", g->path);
 			js_u64("depth", g->depth);
-			js_double("bps", r ? r->bps : 0);
-			js_double("pps", r ? r->pps : 0);
-			js_double("marks", r ? r->mps : 0);
-			js_double("drops", r ? r->dps : 0);
+			js_double("bps", r->bps);
+			js_double("pps", r->pps);
+			js_double("marks", r->mps);
+			js_double("drops", r->dps);
 			js_u64("share", g->share * 8);
 			js_end_obj();
 		}
@@ -122,31 +131,32 @@ static void show(struct sl_cg_list *l, double t, double dt, bool batch)
 		js_end();
 		fflush(stdout);
 		free(order);
-		return;
+		return 0;
 	}
 	if (!batch)
 		fputs("\033[H\033[2J", stdout);
 	printf("sluice top - ingress per cgroup, every %.3g s, %zu entries\n\n", dt, l->n);
 	printf("%-40s %12s %10s %9s %9s %12s\n", "CGROUP", "BITS/S", "PKTS/S",
 	       "MARKS/S", "DROPS/S", "HELD TO");
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < (size_t)n; i++) {
 		const struct sl_cg *g = &l->v[order[i]];
-		const struct rate *r = rate_of(g->id);
+		const struct rate *r = rate_of(g);
 		size_t w = 2 * (size_t)g->depth;
 
 		printf("%*s", (int)w, "");
 		w += sl_put_text(stdout, g->path);
 		printf("%*s %12s %10s %9s %9s %12s\n", w < 40 ? (int)(40 - w) : 0, "",
-		       sl_fmt_rate(a, sizeof(a), r ? r->bps : 0),
-		       sl_fmt_count(b, sizeof(b), r ? r->pps : 0),
-		       sl_fmt_count(c, sizeof(c), r ? r->mps : 0),
-		       sl_fmt_count(d, sizeof(d), r ? r->dps : 0),
+		       sl_fmt_rate(a, sizeof(a), r->bps),
+		       sl_fmt_count(b, sizeof(b), r->pps),
+		       sl_fmt_count(c, sizeof(c), r->mps),
+		       sl_fmt_count(d, sizeof(d), r->dps),
 		       g->share ? sl_fmt_rate(e, sizeof(e), g->share * 8.) : "-");
 	}
 	if (batch)
 		putchar('\n');
 	fflush(stdout);
 	free(order);
+	return 0;
 }
 
 enum { TO_DELAY, TO_COUNT, TO_BATCH };
@@ -213,16 +223,13 @@ int cmd_top(int argc, char **argv)
 		if (err)
 			break;
 		t = now_s();
-		if (compute(&prev, &cur, t - tprev)) {
-			sl_err("out of memory");
-			err = -ENOMEM;
-			break;
-		}
-		show(&cur, t - t0, t - tprev, batch);
-		if (ferror(stdout)) {
+		err = compute(&prev, &cur, t - tprev);
+		if (!err)
+			err = show(&cur, t - t0, t - tprev, batch);
+		if (!err && ferror(stdout))
 			err = -EIO;	/* main() says why */
+		if (err)
 			break;
-		}
 		tmp = prev;
 		prev = cur;
 		cur = tmp;

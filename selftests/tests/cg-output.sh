@@ -3,12 +3,15 @@
 # but '/' and NUL: one with an escape sequence, a backslash and a byte that
 # is not UTF-8 shows escaped in text (cgroup show, top, monitor: \x1b, \\,
 # \xff, no raw control byte) and as valid UTF-8 in JSON (\u001b, \ufffd).
-# A path longer than 511 bytes is shown whole. Output that cannot be
-# written fails.
+# A path longer than 511 bytes is shown whole; `cgroup show PATH` shows
+# PATH's subtree. top gives no rate, rather than an absurd one, to an
+# entry deleted and created again between two refreshes (its counters went
+# back). Output that cannot be written fails.
 # timeout: 90
 . /selftests/lib.sh
 ensure_module
 world_setup
+container_new 1 web
 REL=${CG_TOP#/sys/fs/cgroup}
 ESC=$(printf '\033') BAD=$(printf '\377')
 
@@ -54,14 +57,36 @@ wait_for 5 grep -qF "\"path\":\"$REL/$JSON" "$SL_TMP/mon.json" ||
 no_raw "$SL_TMP/mon.json"
 jq -e . "$SL_TMP/mon.json" >/dev/null || fail "monitor -j: not JSON: $(cat "$SL_TMP/mon.json")"
 
-# A path past 511 bytes, whole.
+# A path past 511 bytes, whole; PATH's subtree.
 l=$(printf '%0200d' 7)
+sluice cgroup set "$(cg_new "$l")" || fail "cgroup set $l"
 long=$(cg_new "$l/$l/$l")
 sluice cgroup set "$long" || fail "cgroup set of a long path"
 expect_eq "long path" \
 	"$(sluice -j cgroup show | jq -r --argjson id "$(stat -c %i "$long")" '.cgroups[] | select(.id == $id) | .path')" \
 	"${long#/sys/fs/cgroup}"
 sluice cgroup show | grep -qF "${long#/sys/fs/cgroup}  rate" || fail "text: no long path: $(sluice cgroup show)"
+expect_eq "the subtree of $l" "$(sluice -j cgroup show "$CG_TOP/$l" | jq -c '[.cgroups[] | .path | length]')" \
+	"[$((${#REL} + 201)),$((${#REL} + 603))]"
+
+# top: an entry deleted and created again between two refreshes has no
+# rate for that interval (before the fix, its counters going back showed
+# as about 10^19 bit/s).
+web=$CG_TOP/web
+sluice cgroup set "$web" || fail "cgroup set web"
+bulk_recv 1 5001 r -u
+in_ns "$NS_W" sl-bulk send -u --to 10.200.1.2:5001 --rate 10mbit --duration 1 >/dev/null 2>&1 ||
+	fail "sender"
+[ "$(cg_stat "$web" bytes)" -gt 100000 ] || fail "web received too little: $(cg_stat "$web" bytes)"
+sluice -j top -d 3 -n 2 >"$SL_TMP/top2.json" 2>&1 &
+TOP=$!
+cleanup_add "kill $TOP 2>/dev/null"
+wait_for 10 test -s "$SL_TMP/top2.json" || fail "no first refresh"
+sluice cgroup del "$web" && sluice cgroup set "$web" || fail "web deleted and set again"
+wait $TOP || fail "top: $(cat "$SL_TMP/top2.json")"
+expect_eq "refreshes" "$(wc -l <"$SL_TMP/top2.json")" 2
+expect_eq "bits/s of web after it came back" \
+	"$(tail -n 1 "$SL_TMP/top2.json" | jq --arg p "$REL/web" '.cgroups[] | select(.path == $p) | .bps')" 0
 
 # Output that cannot be written.
 out=$(sluice -j cgroup show 2>&1 >/dev/full) && fail "cgroup show -j to a full disk succeeded"
