@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * sluice CLI: what the commands' argument parsing shares. Numbers are plain
- * decimal (a leading 0 is not octal, no 0x, no sign, no space), and named
- * options are each given at most once.
+ * decimal (no 0x, no sign, no space; a leading 0 before a digit is refused:
+ * earlier versions read 0100 as octal, 64, and a script written for them
+ * must not get 100 in silence), and named options are each given at most
+ * once.
  */
 #include <errno.h>
 #include <string.h>
@@ -21,10 +23,12 @@ int sl_parse_dec(const char *s, unsigned int decimals, uint64_t max,
 	bool frac = false, big = false;
 	uint64_t x = 0;
 
-	if (!is_digit(*s))
+	if (!is_digit(*s) && !(*s == '.' && decimals && is_digit(s[1])))
 		return -EINVAL;
+	if (s[0] == '0' && is_digit(s[1]))
+		return -EILSEQ;
 	for (; *s; s++) {
-		if (*s == '.' && !frac && decimals && is_digit(s[1])) {
+		if (*s == '.' && !frac && decimals) {
 			frac = true;
 			continue;
 		}

@@ -398,7 +398,7 @@ static int parse_set_opts(int argc, char **argv, struct cg_set_opts *o)
 		case CO_WEIGHT:
 			if (sl_parse_dec(val, 0, 10000, &w) || w < 1)
 				return sl_usage("cgroup set: weight must be an integer "
-						"from 1 to 10000, not '%s'", val);
+						"from 1 to 10000 (no leading 0), not '%s'", val);
 			o->weight = (uint32_t)w;
 			break;
 		case CO_MODE:

@@ -160,6 +160,16 @@ static int run(int argc, char **argv)
 	return sl_dispatch(sl_top, "sluice", argc - i, argv + i);
 }
 
+/* Why writing the output first failed, for main(). */
+static int sl_out_errno;
+
+/* fflush(stdout), for output that must go now (top, monitor). */
+void sl_flush(void)
+{
+	if (fflush(stdout) && !sl_out_errno)
+		sl_out_errno = errno;
+}
+
 int main(int argc, char **argv)
 {
 	int ret = run(argc, argv);
@@ -170,6 +180,8 @@ int main(int argc, char **argv)
 	errno = 0;
 	if (fclose(stdout))
 		bad = true;
+	if (!errno)
+		errno = sl_out_errno;
 	if (bad) {
 		sl_err("cannot write the output%s%s", errno ? ": " : "",
 		       errno ? strerror(errno) : "");

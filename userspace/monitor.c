@@ -104,7 +104,7 @@ static int event_cb(struct nl_msg *msg, void *arg)
 			printf("event %u\n", g->cmd);
 		break;
 	}
-	fflush(stdout);
+	sl_flush();
 	return NL_OK;
 }
 
@@ -167,9 +167,12 @@ int cmd_monitor(int argc, char **argv)
 	/* Events are not replies: they carry no sequence number of ours. */
 	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!sl_opts.json)
+	/* Joined: said on stderr with -j, whose stdout is JSON only. */
+	if (sl_opts.json)
+		fprintf(stderr, "listening for events\n");
+	else
 		printf("listening for events\n");
-	fflush(stdout);
+	sl_flush();
 	while (!ferror(stdout)) {	/* main() says why it stopped */
 		err = nl_recvmsgs(nl.sk, cb);
 		if (err == -NLE_NOMEM) {

@@ -91,7 +91,7 @@ static int parse_u32(const char *what, const char *s, uint32_t *v)
 	uint64_t x;
 
 	if (sl_parse_dec(s, 0, UINT32_MAX, &x))
-		return sl_usage("invalid %s '%s' (a decimal number below 2^32)", what, s);
+		return sl_usage("invalid %s '%s' (a decimal number below 2^32, no leading 0)", what, s);
 	*v = (uint32_t)x;
 	return 0;
 }
@@ -127,7 +127,7 @@ static int parse_addr_port(const char *s, struct sl_addr *a)
 			return sl_usage("invalid IPv4 address '%s' (IPv6 goes in brackets)", host);
 	}
 	if (sl_parse_dec(port, 0, 65535, &p) || !p)
-		return sl_usage("invalid port '%s' (1 to 65535, decimal)", port);
+		return sl_usage("invalid port '%s' (1 to 65535, decimal, no leading 0)", port);
 	a->port = (uint16_t)p;
 	return 0;
 }
@@ -277,7 +277,7 @@ static int parse_balance(const char *val, uint32_t *v)
 	if (err == -EDOM)
 		return sl_usage("invalid balance factor '%s' (at most three decimals)", val);
 	if (err)
-		return sl_usage("invalid balance factor '%s' (a decimal such as 1.25)", val);
+		return sl_usage("invalid balance factor '%s' (a decimal such as 1.25, no leading 0)", val);
 	*v = (uint32_t)x;
 	return 0;
 }

@@ -47,6 +47,7 @@ bool sl_want_help(int argc, char **argv, const char *usage);
 /* Messages: "sluice: <text>" on stderr. sl_usage() returns EXIT_USAGE. */
 void sl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int sl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void sl_flush(void);
 
 /* ---- arguments (args.c) ---- */
 /*

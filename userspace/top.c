@@ -129,7 +129,7 @@ static int show(struct sl_cg_list *l, double t, double dt, bool batch)
 		js_end_arr();
 		js_end_obj();
 		js_end();
-		fflush(stdout);
+		sl_flush();
 		free(order);
 		return 0;
 	}
@@ -154,7 +154,7 @@ static int show(struct sl_cg_list *l, double t, double dt, bool batch)
 	}
 	if (batch)
 		putchar('\n');
-	fflush(stdout);
+	sl_flush();
 	free(order);
 	return 0;
 }
@@ -186,12 +186,12 @@ int cmd_top(int argc, char **argv)
 		case TO_DELAY:
 			if (sl_parse_dec(val, 3, 3600000, &ms) || ms < 50)
 				return sl_usage("top: -d takes seconds, 0.05 to 3600 "
-						"(at most three decimals), not '%s'", val);
+						"(at most three decimals, no leading 0), not '%s'", val);
 			interval = ms / 1000.;
 			break;
 		case TO_COUNT:
 			if (sl_parse_dec(val, 0, UINT32_MAX, &count) || count < 1)
-				return sl_usage("top: -n takes a positive count, not '%s'", val);
+				return sl_usage("top: -n takes a positive count (no leading 0), not '%s'", val);
 			break;
 		case TO_BATCH:
 			batch = true;

@@ -57,7 +57,7 @@ static int parse_unit(const char *s, const struct unit *units, double *out)
 	char num[64], *end;
 	double v;
 
-	if (!n || n >= sizeof(num) || *s == '.')
+	if (!n || n >= sizeof(num))
 		return -EINVAL;
 	memcpy(num, s, n);
 	num[n] = '\0';

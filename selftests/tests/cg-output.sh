@@ -44,10 +44,10 @@ log "escaped: $(grep -F "$TEXT" "$SL_TMP/show.txt")"
 # The removal event, in text and JSON.
 sluice monitor >"$SL_TMP/mon.txt" 2>&1 &
 cleanup_add "kill $! 2>/dev/null"
-sluice monitor -j >"$SL_TMP/mon.json" 2>&1 &
+sluice monitor -j >"$SL_TMP/mon.json" 2>"$SL_TMP/mon.json.err" &
 cleanup_add "kill $! 2>/dev/null"
 wait_for 10 grep -q listening "$SL_TMP/mon.txt" || fail "monitor did not start: $(cat "$SL_TMP/mon.txt")"
-sleep 0.2	# the JSON monitor prints nothing until an event: give it time to join
+wait_for 10 grep -q listening "$SL_TMP/mon.json.err" || fail "monitor -j did not start: $(cat "$SL_TMP/mon.json.err")"
 rmdir "$weird" || fail "rmdir"
 wait_for 5 grep -qF "cgroup-removed $REL/$TEXT id" "$SL_TMP/mon.txt" ||
 	fail "no escaped removal event: $(cat "$SL_TMP/mon.txt")"
@@ -93,4 +93,9 @@ out=$(sluice -j cgroup show 2>&1 >/dev/full) && fail "cgroup show -j to a full d
 echo "$out" | grep -q "cannot write the output: No space left on device" || fail "cgroup show -j >/dev/full: $out"
 out=$(sluice cgroup show 2>&1 >/dev/full) && fail "cgroup show to a full disk succeeded"
 log "to a full disk: $out"
+# top flushes each refresh itself: the reason must survive to the end.
+for j in "" -j; do
+	out=$(sluice $j top -b -n 1 2>&1 >/dev/full) && fail "top $j to a full disk succeeded"
+	echo "$out" | grep -q "cannot write the output: No space left on device" || fail "top $j >/dev/full: $out"
+done
 exit 0

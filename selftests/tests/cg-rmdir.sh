@@ -20,10 +20,10 @@ parent_of() { cg_stat "$CG_TOP/$1" parent_id; }
 
 sluice monitor -t >"$SL_TMP/mon.txt" 2>&1 &
 cleanup_add "kill $! 2>/dev/null"
-sluice monitor -j >"$SL_TMP/mon.json" 2>&1 &
+sluice monitor -j >"$SL_TMP/mon.json" 2>"$SL_TMP/mon.json.err" &
 cleanup_add "kill $! 2>/dev/null"
 wait_for 10 grep -q listening "$SL_TMP/mon.txt" || fail "monitor did not start: $(cat "$SL_TMP/mon.txt")"
-sleep 0.2	# the JSON monitor prints nothing until an event: give it time to join
+wait_for 10 grep -q listening "$SL_TMP/mon.json.err" || fail "monitor -j did not start: $(cat "$SL_TMP/mon.json.err")"
 
 # Traffic into web/a meanwhile.
 bulk_recv 1 5001 r -u

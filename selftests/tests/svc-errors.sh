@@ -9,7 +9,7 @@
 # `sluice show -j` exactly as it was. What the CLI cannot send (a number
 # that is not decimal, more than three decimals, an unknown or repeated
 # option, a backend set without its weight) is a usage error, said once;
-# a leading 0 is decimal; `show` prints the balance factor as given; and
+# a leading 0 is refused; `show` prints the balance factor as given; and
 # `-j show` that fails half way prints nothing.
 #
 # timeout: 120
@@ -92,15 +92,22 @@ bad "backend set: 10.1.1.3:8080 needs 'weight W'" \
 	h sluice backend set tcp $VIP4:80 10.1.1.2:8080 weight 3 10.1.1.3:8080
 log "every bad argument refused before the kernel was asked"
 
-# A leading 0 is decimal, not octal; the balance factor is shown exactly.
+# A leading 0 is refused (earlier versions read 0100 as octal: a script
+# written for them must not get 100 in silence); 0 and 0.5 are numbers.
 S=10.96.0.21
-h sluice service add tcp $S:0100 sched maglev table-size 065537 seed 0100 balance 01.5 ||
-	fail "service add with leading zeros"
+bad "invalid port '0100'.*no leading 0" h sluice service add tcp $S:0100
+bad "invalid table size '065537'.*no leading 0" h sluice service add tcp $S:100 sched maglev table-size 065537
+bad "invalid seed '0100'" h sluice service add tcp $S:100 seed 0100
+bad "invalid balance factor '01.5'" h sluice service add tcp $S:100 balance 01.5
+bad "invalid weight '010'" h sluice backend add tcp $VIP4:80 10.1.1.3:8080 weight 010
+bad "invalid port '08080'" h sluice backend add tcp $VIP4:80 10.1.1.3:08080
+h sluice service add tcp $S:100 sched maglev table-size 65537 seed 0 balance 1.5 ||
+	fail "service add with seed 0"
 expect_eq "port, table size, seed, balance" \
 	"$(h sluice -j service show tcp $S:100 | jq -c '.services[0] | [.port, .table_size, .seed, .balance]')" \
-	'[100,65537,100,1.5]'
-h sluice backend add tcp $S:100 10.1.1.2:08080 weight 010 || fail "backend add with leading zeros"
-expect_eq "backend port and weight" "$(h sluice -j backend show tcp $S:100 | jq -c '.backends[0] | [.port, .weight]')" '[8080,10]'
+	'[100,65537,0,1.5]'
+h sluice backend add tcp $S:100 10.1.1.2:8080 weight 0 || fail "backend add with weight 0"
+expect_eq "backend port and weight" "$(h sluice -j backend show tcp $S:100 | jq -c '.backends[0] | [.port, .weight]')" '[8080,0]'
 for c in 1.001 1.125 2; do
 	h sluice service set tcp $S:100 balance $c || fail "balance $c"
 	h sluice service show tcp $S:100 | grep -q "^tcp $S:100 sched maglev balance $c affinity" ||
