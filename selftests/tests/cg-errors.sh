@@ -52,8 +52,9 @@ usage "cgroup show: empty cgroup path" sluice cgroup show ""
 usage "'rate' given twice" sluice cgroup set "$a" rate 20mbit rate 30mbit
 usage "'weight' given twice" sluice cgroup set "$a" weight 300 weight 400
 usage "option 'burst' needs a value" sluice cgroup set "$a" burst
-usage "weight must be an integer from 1 to 10000, not ' \+5'" sluice cgroup set "$a" weight " +5"
-usage "weight must be an integer from 1 to 10000, not '0x10'" sluice cgroup set "$a" weight 0x10
+usage "weight must be an integer from 1 to 10000 \(no leading 0\), not ' \+5'" sluice cgroup set "$a" weight " +5"
+usage "weight must be an integer from 1 to 10000 \(no leading 0\), not '0x10'" sluice cgroup set "$a" weight 0x10
+usage "weight must be an integer from 1 to 10000 \(no leading 0\), not '010'" sluice cgroup set "$a" weight 010
 usage "cannot parse rate '0x10mbit'" sluice cgroup set "$a" rate 0x10mbit
 usage "cannot parse rate '1e1mbit'" sluice cgroup set "$a" rate 1e1mbit
 usage "cannot parse burst ' 64k'" sluice cgroup set "$a" burst " 64k"
@@ -99,5 +100,8 @@ echo "$out" | jq -e '.cgroups | length >= 1' >/dev/null || fail "show in a user 
 sluice cgroup set "$b" rate 1.5mbit burst 3000 mark 10k drop 20k mode drop weight 10000 || fail "good set"
 [ "$(sluice cgroup show -j | jq -c --arg p "${b#/sys/fs/cgroup}" '.cgroups[] | select(.path == $p) | [.rate, .burst, .mark_thresh, .drop_thresh, .mode, .weight]')" = '[1500000,3000,10240,20480,"drop",10000]' ] ||
 	fail "b's values: $(sluice cgroup show -j)"
+# A number may start or end with its point, as tc reads it.
+sluice cgroup set "$b" rate .5mbit || fail "rate .5mbit"
+expect_eq "b's rate after rate .5mbit" "$(cg_stat "$b" rate)" 500000
 sluice cgroup set "$b" rate none || fail "rate none"
 [ "$(sluice cgroup show -j | jq --arg p "${b#/sys/fs/cgroup}" '.cgroups[] | select(.path == $p) | .rate')" = 0 ] || fail "rate none"

@@ -115,7 +115,7 @@ for c in 1.001 1.125 2; do
 	expect_eq "balance $c in JSON" "$(h sluice -j service show tcp $S:100 | jq '.services[0].balance')" $c
 done
 h sluice service del tcp $S:100 || fail "service del"
-log "numbers read as decimal, balance shown as given"
+log "leading zeros refused, balance shown as given"
 
 # -j output is all or nothing: a `sluice -j show` whose backend dump finds
 # its service gone (deleted after the listing) prints no half document.
