@@ -7,7 +7,7 @@
 # What the CLI refuses itself (an empty path, a number that is not
 # decimal, an option given twice or without its value, also top's) is a
 # usage error, said once.
-# timeout: 60
+# timeout: 120
 . /selftests/lib.sh
 ensure_module
 world_setup

@@ -12,7 +12,7 @@
 # a leading 0 is refused; `show` prints the balance factor as given; and
 # `-j show` that fails half way prints nothing.
 #
-# timeout: 120
+# timeout: 200
 . /selftests/lib.sh
 ensure_module
 
