@@ -778,6 +778,17 @@ fail:
 
 /* ---- services --------------------------------------------------------- */
 
+/* The options a new, reused or changed service takes. */
+static void sl_svc_set_opts(struct sl_service *svc, const struct sl_svc_opts *o)
+{
+	svc->sched = o->sched;
+	svc->affinity = o->affinity;
+	svc->on_delete = o->on_delete;
+	svc->balance_milli = o->balance_milli;
+	svc->seed = o->seed;
+	svc->table_size = o->table_size;
+}
+
 int sl_nl_svc_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sluice_net *sn = sluice_pernet(genl_info_net(info));
@@ -857,12 +868,7 @@ int sl_nl_svc_new(struct sk_buff *skb, struct genl_info *info)
 		sv->ever_hooked = true;
 	}
 	/* Only now: a refused request leaves a reused service as it was. */
-	svc->sched = o.sched;
-	svc->affinity = o.affinity;
-	svc->on_delete = o.on_delete;
-	svc->balance_milli = o.balance_milli;
-	svc->seed = o.seed;
-	svc->table_size = o.table_size;
+	sl_svc_set_opts(svc, &o);
 	sv->nfamily[fi]++;
 	sv->nservices++;
 	list_add_tail(&svc->list, &sv->services);
@@ -905,12 +911,7 @@ int sl_nl_svc_set(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(st);
 		goto out;
 	}
-	svc->sched = o.sched;
-	svc->affinity = o.affinity;
-	svc->on_delete = o.on_delete;
-	svc->balance_milli = o.balance_milli;
-	svc->seed = o.seed;
-	svc->table_size = o.table_size;
+	sl_svc_set_opts(svc, &o);
 	sl_svc_publish(svc, st);
 	sn->svc.gen++;
 out:
