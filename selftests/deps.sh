@@ -13,7 +13,7 @@ PKGS=(
 	linux-source-6.12 flex bison bc libssl-dev dwarves xz-utils zstd
 	# the VM and what goes into its initramfs
 	qemu-system-x86 busybox-static cpio kmod iproute2 nftables ipvsadm
-	conntrack util-linux jq
+	conntrack util-linux gojq
 	# benchmarks
 	gnuplot-nox valgrind
 )

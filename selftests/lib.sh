@@ -401,12 +401,19 @@ expect_le() {
 		fail "$1: $2 is above $3"
 }
 # expect_ge WHAT VALUE BOUND: VALUE >= BOUND, a lower bound of a rate test
-# (logged only on the KASAN kernel, see above). A failure says how long
-# the guest stood still during the measurement, if it was watched.
+# (logged only on the KASAN kernel, see above). When the measurement was
+# watched (STALL set, see stall_end), BOUND is for the time the guest ran:
+# it is taken down by the share of the time the guest stood still, since
+# no sender in it could send then, whatever the limiter did.
 expect_ge() {
-	awk -v v="$2" -v b="$3" 'BEGIN { exit !(v >= b) }' && return 0
-	[ -n "$SANITIZED" ] || fail "$1: $2 is below $3${STALL:+ (the guest stood still $STALL% of the time)}"
-	log "$1: $2 is below $3 (a lower bound: not asserted on the KASAN kernel)"
+	local b=$3 why=
+	if [ -n "$STALL" ]; then
+		b=$(awk -v b="$3" -v s="$STALL" 'BEGIN { printf "%.3f", b * (1 - s / 100) }')
+		why=" ($3 less the $STALL% of the time the guest stood still)"
+	fi
+	awk -v v="$2" -v b="$b" 'BEGIN { exit !(v >= b) }' && return 0
+	[ -n "$SANITIZED" ] || fail "$1: $2 is below $b$why"
+	log "$1: $2 is below $b$why (a lower bound: not asserted on the KASAN kernel)"
 }
 
 # The guest standing still. Under TCG the guest's clock is the host's:
@@ -419,7 +426,10 @@ expect_ge() {
 # its upper bounds on every attempt (no freeze excuses admitting more than
 # the limit), and repeats a measurement during which the guest stood still
 # more than STALL_MAX percent of the time (stall_retry), up to STALL_TRIES
-# attempts; the last one asserts everything.
+# attempts; the last one asserts everything, its lower bounds for the time
+# the guest ran (expect_ge). A steady hypervisor's steal left 4-8% of the
+# time frozen in all three of cg-noecn's attempts on a CI host (6.1, 2026-
+# 12-02), whose transfers made 36.2-37.6 Mbit/s against a bound of 38.
 # (A probe may set STALL_MAX=-1 before sourcing a test, to have every
 # measurement made three times.)
 : "${STALL_MAX:=5}"
