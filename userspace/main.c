@@ -5,10 +5,15 @@
  * Exit status: 0 success, 1 error (the kernel's message is printed), 2 usage
  * error.
  */
+#define _GNU_SOURCE	/* setns() */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sluice.h"
 
@@ -100,13 +105,16 @@ static const struct sl_cmd sl_top[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: sluice [-j] COMMAND [ARGS]\n"
+		"Usage: sluice [-j] [-n NETNS] COMMAND [ARGS]\n"
 		"\n"
 		"Configure sluice: bounded-load connection balancing and per-cgroup\n"
 		"ingress control. Every command takes --help.\n"
 		"\n"
 		"Options:\n"
 		"  -j, --json     JSON output\n"
+		"  -n, --netns NETNS\n"
+		"                 in network namespace NETNS: a name under /run/netns\n"
+		"                 (as ip netns names them) or a path with a /\n"
 		"  -h, --help     this help\n"
 		"  -V, --version  the CLI's version\n"
 		"\n"
@@ -137,9 +145,44 @@ static int strip_json_flag(int argc, char **argv)
 	return n;
 }
 
+/*
+ * -n NETNS: the network namespace the command works in, entered before
+ * anything is asked of the kernel. Like `ip -n`, a name is one of
+ * /run/netns (where `ip netns add` mounts them); a path with a '/' is
+ * taken as it is (/proc/PID/ns/net).
+ */
+static int enter_netns(const char *name)
+{
+	char path[PATH_MAX];
+	int fd, n;
+
+	if (strchr(name, '/'))
+		n = snprintf(path, sizeof(path), "%s", name);
+	else if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+		return sl_usage("invalid network namespace name '%s'", name);
+	else
+		n = snprintf(path, sizeof(path), "/run/netns/%s", name);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return sl_usage("network namespace name too long");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		sl_err("network namespace '%s': %s", name, strerror(errno));
+		return EXIT_ERR;
+	}
+	if (setns(fd, CLONE_NEWNET)) {
+		sl_err("cannot enter network namespace '%s': %s", name,
+		       errno == EINVAL ? "not a network namespace" : strerror(errno));
+		close(fd);
+		return EXIT_ERR;
+	}
+	close(fd);
+	return EXIT_OK;
+}
+
 static int run(int argc, char **argv)
 {
-	int i;
+	const char *netns = NULL, *v;
+	int i, err;
 
 	argc = strip_json_flag(argc, argv);
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -149,6 +192,17 @@ static int run(int argc, char **argv)
 		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
 			printf("sluice %s\n", SLUICE_CLI_VERSION);
 			return EXIT_OK;
+		} else if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--netns") ||
+			   !strncmp(argv[i], "--netns=", 8)) {
+			if (argv[i][1] == '-' && argv[i][7] == '=')
+				v = argv[i] + 8;
+			else if (i + 1 < argc)
+				v = argv[++i];
+			else
+				return sl_usage("option '%s' needs a network namespace", argv[i]);
+			if (netns)
+				return sl_usage("'-n' given twice");
+			netns = v;
 		} else {
 			return sl_usage("unknown option '%s'", argv[i]);
 		}
@@ -157,6 +211,8 @@ static int run(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (netns && (err = enter_netns(netns)))
+		return err;
 	return sl_dispatch(sl_top, "sluice", argc - i, argv + i);
 }
 
