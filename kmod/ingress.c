@@ -1040,6 +1040,15 @@ cancel:
 	return -EMSGSIZE;
 }
 
+/*
+ * What one entry's message may need: its attributes (well under
+ * NLMSG_GOODSIZE) and a path of up to PATH_MAX. A cgroup path can pass
+ * NLMSG_GOODSIZE (a page less the skb's overhead): 16 levels of 250-byte
+ * names are 4,000 bytes. (A message of NLMSG_GOODSIZE has that room too,
+ * but only because its skb's head is rounded up to the 8 KiB slab.)
+ */
+#define SLUICE_CG_MSG_SIZE	(NLMSG_GOODSIZE + PATH_MAX)
+
 static void sluice_cg_event_removed(struct sluice_cg *e)
 {
 	struct sk_buff *msg;
@@ -1051,7 +1060,7 @@ static void sluice_cg_event_removed(struct sluice_cg *e)
 	if (!try_module_get(THIS_MODULE))
 		return;
 	buf = kmalloc(PATH_MAX, GFP_KERNEL);
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = genlmsg_new(SLUICE_CG_MSG_SIZE, GFP_KERNEL);
 	if (!buf || !msg)
 		goto fail;
 	hdr = sluice_genl_put(msg, NULL, SLUICE_CMD_EVENT_CGROUP_REMOVED, 0);
@@ -1305,7 +1314,7 @@ int sluice_nl_cgroup_get(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(cgrp))
 		return PTR_ERR(cgrp);
 	buf = kmalloc(PATH_MAX, GFP_KERNEL);
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = genlmsg_new(SLUICE_CG_MSG_SIZE, GFP_KERNEL);
 	if (!buf || !msg) {
 		err = -ENOMEM;
 		goto out;
