@@ -24,6 +24,10 @@
  * until its entry goes (10 s at most by default); back in a live state it
  * takes its load again. Without that a client reusing its port after a
  * refused connection would have a live connection that counts nowhere.
+ * For the same reason a backend or service deleted with KEEP stays parked
+ * while it holds a connection, dormant ones included (sl_backend.held),
+ * not only while it has load: one that comes back then counts on the
+ * very backend its entry is translated to, added again or not.
  * The conntrack event notifier is not used: ctnetlink owns its only slot.
  *
  * Flushing a deleted backend kills its conntrack entries at once and
@@ -66,6 +70,8 @@ void sl_conns_track(struct sluice_net *sn, struct sl_conn *c,
 	nf_conntrack_get(&ct->ct_general);
 	refcount_inc(&be->ref);
 	atomic_inc(&sn->svc.tracked[sl_family_idx(be->svc->family)]);
+	atomic_inc(&be->held);
+	atomic_inc(&be->svc->held);
 	c->ct = ct;
 	c->be = be;
 	c->dormant = false;
@@ -80,14 +86,8 @@ void sl_conns_track(struct sluice_net *sn, struct sl_conn *c,
  */
 void sl_load_put(struct sl_backend *be)
 {
-	bool spent;
-
-	/* The last connection of a parked backend or service: it can go. */
-	spent = atomic_dec_and_test(&be->load) && READ_ONCE(be->parked);
-	if (atomic_dec_and_test(&be->svc->total) && READ_ONCE(be->svc->parked))
-		spent = true;
-	if (spent)
-		sl_retired_gc_kick(be->svc->sn);
+	atomic_dec(&be->load);
+	atomic_dec(&be->svc->total);
 }
 
 /* A dormant connection came back (see the top): it is load again. */
@@ -107,6 +107,14 @@ static void sl_conn_release(struct sl_conn *c)
 
 	if (!c->dormant)
 		sl_load_put(be);
+	/*
+	 * What keeps a parked backend or service is its connections, dormant
+	 * ones included: one that comes back must find the object it counts
+	 * on still there (and the same one if its key was added again).
+	 */
+	if ((atomic_dec_and_test(&be->held) && READ_ONCE(be->parked)) |
+	    (atomic_dec_and_test(&be->svc->held) && READ_ONCE(be->svc->parked)))
+		sl_retired_gc_kick(be->svc->sn);
 	/* A TCP entry that outlives its connection (TIME_WAIT, CLOSE) still
 	 * needs translating, for as long as the namespace keeps such entries
 	 * (written before tracked drops, for sl_hooks_put_idle()).

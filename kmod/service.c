@@ -132,8 +132,9 @@ static struct sl_service *sl_svc_find_retired(struct sluice_net *sn,
 }
 
 /*
- * Is a parked object with grace-period cookie @gp and live count @count
- * spent: can no packet still be assigning a connection to it (the grace
+ * Is a parked object with grace-period cookie @gp and @count connections
+ * (its held: live or dormant, conns.c) spent: can no packet still be
+ * assigning a connection to it (the grace
  * period has passed), and have all of its connections ended? The grace
  * period is looked at first: poll_state_synchronize_rcu() orders the read
  * of the count after it, so an increment by a packet of before the delete
@@ -172,8 +173,8 @@ static bool sl_svc_prune_retired(struct sl_service *svc)
 	lockdep_assert_held(&svc->sn->lock);
 	list_for_each_entry_safe(be, tmp, &svc->retired, list) {
 		cond_resched();
-		if (!sl_parked_spent(be->gp, &be->load)) {
-			waiting |= !atomic_read(&be->load);
+		if (!sl_parked_spent(be->gp, &be->held)) {
+			waiting |= !atomic_read(&be->held);
 			continue;
 		}
 		list_del(&be->list);
@@ -303,8 +304,8 @@ static bool sl_svcs_prune_retired(struct sluice_net *sn, bool all)
 	lockdep_assert_held(&sn->lock);
 	list_for_each_entry_safe(svc, tmp, &sl_sv(sn)->retired, list) {
 		cond_resched();
-		if (!all && !sl_parked_spent(svc->gp, &svc->total)) {
-			waiting |= !atomic_read(&svc->total);
+		if (!all && !sl_parked_spent(svc->gp, &svc->held)) {
+			waiting |= !atomic_read(&svc->held);
 			continue;
 		}
 		sl_svc_drop(sn, svc);
@@ -328,7 +329,7 @@ static struct sl_service *sl_svc_unretire(struct sluice_net *sn,
 
 	if (!svc)
 		return NULL;
-	if (sl_parked_idle(svc->gp, &svc->total)) {
+	if (sl_parked_idle(svc->gp, &svc->held)) {
 		sl_svc_drop(sn, svc);
 		return NULL;
 	}
@@ -1280,7 +1281,7 @@ static int sl_be_reqs_take(struct sl_service *svc, struct sl_be_req *r,
 		q = sl_be_req_find(r, n, be);
 		if (!q || q->be)
 			continue;
-		if (sl_parked_idle(be->gp, &be->load)) {
+		if (sl_parked_idle(be->gp, &be->held)) {
 			/* nothing kept: it comes back new */
 			list_del(&be->list);
 			sl_backend_put(be);

@@ -78,6 +78,9 @@ struct sl_backend {
 					 * under conns_lock */
 
 	atomic_t load;			/* live connections */
+	atomic_t held;			/* tracked connections, live or
+					 * dormant (conns.c): while any, a
+					 * parked backend stays */
 	atomic64_t conns;		/* assigned in total */
 	atomic64_t overflows;		/* first choice of a key, was full */
 	unsigned long gp;		/* retired: start_poll_synchronize_rcu()
@@ -124,15 +127,18 @@ struct sl_service {
 	 * Backends deleted with KEEP, each holding the list's reference,
 	 * so that one added again while its connections live is the same
 	 * backend, its load included: its kept connections count towards
-	 * its cap. Those whose load is 0 a grace period after their
-	 * deletion are dropped by sl_retired_gc() soon after, or at the
-	 * service's next backend request. Under lock.
+	 * its cap. Those that hold no connection (held, dormant ones
+	 * included) a grace period after their deletion are dropped by
+	 * sl_retired_gc() soon after, or at the service's next backend
+	 * request. Under lock.
 	 */
 	struct list_head retired;
 	struct sl_svc_state __rcu *state;
 
 	/* counters */
 	atomic_t total;			/* live connections, all backends */
+	atomic_t held;			/* tracked, live or dormant: while
+					 * any, a parked service stays */
 	atomic64_t conns;
 	atomic64_t overflows;
 	atomic64_t no_backend;

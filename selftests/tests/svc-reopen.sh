@@ -6,7 +6,9 @@
 # (conntrack ignores it, keeping the entry and its DNAT) and the backend's
 # answer takes the entry back to SYN_RECV and ESTABLISHED: a live
 # connection on the same backend, which the live count, and so the bound,
-# must see (Documentation/services.md).
+# must see (Documentation/services.md). The same when the backend was
+# deleted (with keep) and added again while the connection was in CLOSE:
+# it comes back on the backend as it is now, which must count it.
 # timeout: 90
 . /selftests/lib.sh
 ensure_module
@@ -16,11 +18,12 @@ h sluice service add tcp $VIP4:80 || fail "service add"
 h sluice backend add tcp $VIP4:80 "$(be4 1)" || fail "backend add"
 live() { svc_jq tcp $VIP4 '.stats.live'; }
 live_is() { [ "$(live)" = "$1" ]; }
-entries() { h conntrack -L -p tcp --sport 34000 2>/dev/null; }
+PORT=34000
+entries() { h conntrack -L -p tcp --sport $PORT 2>/dev/null; }
 
-# held N: a connection from client port 34000, held until release.N.
+# held N: a connection from client port $PORT, held until release.N.
 held() {
-	c sl-client -n 1 --sport 34000 --timeout 5 --hold-until-file "$SL_TMP/release.$1" \
+	c sl-client -n 1 --sport $PORT --timeout 5 --hold-until-file "$SL_TMP/release.$1" \
 		--ready-file "$SL_TMP/ready.$1" $VIP4:80 >"$SL_TMP/held.$1" 2>"$SL_TMP/held.$1.err" &
 	HELD=$!
 	cleanup_add "kill $HELD 2>/dev/null"
@@ -47,4 +50,32 @@ wait_for 10 live_is 1 || fail "the connection that came back is not counted: liv
 expect_eq "b1's own count of live connections" "$(backend_active 1)" 1
 touch "$SL_TMP/release.2"
 wait $HELD || fail "the held connection failed: $(cat "$SL_TMP/held.2.err")"
+wait_for 10 live_is 0 || fail "live stays at $(live) after the connection closed"
+
+# Reset, then the backend deleted (TCP: keep) and added again before the
+# connection comes back. The entry in CLOSE is kept 60 s here, for the
+# debug kernel's sake.
+h sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_close=60
+PORT=34001
+backend_start 1 --reset-on-close
+held 3
+wait_for 10 live_is 1 || fail "connection 3 is not counted: live $(live)"
+kill -TERM "$(cat "$SL_TMP/b1.pid")"
+wait_for 10 closed || fail "the reset connection's entry is not in CLOSE: $(entries)"
+touch "$SL_TMP/release.3"
+wait $HELD
+wait_for 10 live_is 0 || fail "a reset connection stays live: $(live)"
+h sluice backend del tcp $VIP4:80 "$(be4 1)" || fail "backend del"
+# A deleted backend without connections is dropped about 0.1 s after its
+# delete (SL_RETIRED_GC_DELAY): this one holds one in CLOSE, and must not be.
+sleep 1
+h sluice backend add tcp $VIP4:80 "$(be4 1)" || fail "backend add again"
+backend_start 1 --reset-on-close
+held 4
+expect_eq "conntrack entries of the port (the old one, come back)" "$(entries | grep -c ESTABLISHED)" 1
+wait_for 10 live_is 1 || fail "the connection that came back is not counted by the service: live $(live)"
+expect_eq "the live count of b1, added again" "$(svc_be_live tcp $VIP4 10.1.1.2)" 1
+expect_eq "b1's own count of live connections" "$(backend_active 1)" 1
+touch "$SL_TMP/release.4"
+wait $HELD || fail "the held connection failed: $(cat "$SL_TMP/held.4.err")"
 wait_for 10 live_is 0 || fail "live stays at $(live) after the connection closed"
