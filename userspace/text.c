@@ -7,6 +7,19 @@
  */
 #include "sluice.h"
 
+/*
+ * Characters that are printable but change how a terminal lays out what
+ * is around them: the bidirectional controls (U+202E shows "/web/a<RLO>
+ * gpj.exe" as "/web/aexe.jpg") and the line and paragraph separators.
+ * They are shown escaped, as controls are.
+ */
+static bool sl_char_reorders(uint32_t c)
+{
+	return c == 0x061c || c == 0x200e || c == 0x200f ||
+	       (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
+	       c == 0x2028 || c == 0x2029;
+}
+
 size_t sl_char(const char *str, enum sl_char *kind, uint32_t *cp)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -43,7 +56,8 @@ size_t sl_char(const char *str, enum sl_char *kind, uint32_t *cp)
 	if (c < min || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
 		return 1;
 	*cp = c;
-	*kind = c < 0x20 || (c >= 0x7f && c < 0xa0) ? SL_CHAR_CONTROL : SL_CHAR_PRINT;
+	*kind = c < 0x20 || (c >= 0x7f && c < 0xa0) || sl_char_reorders(c) ?
+		SL_CHAR_CONTROL : SL_CHAR_PRINT;
 	return n;
 }
 

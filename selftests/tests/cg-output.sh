@@ -1,8 +1,10 @@
 #!/bin/sh
 # What the CLI prints of cgroup entries. A cgroup's name may hold any byte
-# but '/' and NUL: one with an escape sequence, a backslash and a byte that
-# is not UTF-8 shows escaped in text (cgroup show, top, monitor: \x1b, \\,
-# \xff, no raw control byte) and as valid UTF-8 in JSON (\u001b, \ufffd).
+# but '/' and NUL: one with an escape sequence, a backslash, a byte that
+# is not UTF-8 and a right-to-left override (U+202E, which makes a terminal
+# show what follows reversed) shows escaped in text (cgroup show, top,
+# monitor: \x1b, \\, \xff, \xe2\x80\xae, no raw control byte) and as
+# valid UTF-8 in JSON (\u001b, \ufffd, \u202e).
 # A path longer than 511 bytes is shown whole; `cgroup show PATH` shows
 # PATH's subtree. top gives no rate, rather than an absurd one, to an
 # entry deleted and created again between two refreshes (its counters went
@@ -13,18 +15,19 @@ ensure_module
 world_setup
 container_new 1 web
 REL=${CG_TOP#/sys/fs/cgroup}
-ESC=$(printf '\033') BAD=$(printf '\377')
+ESC=$(printf '\033') BAD=$(printf '\377') RLO=$(printf '\342\200\256')
 
-# no_raw FILE: FILE holds neither ESC nor the byte 0xff.
+# no_raw FILE: FILE holds neither ESC nor the byte 0xff, nor 0xe2 (the
+# first of U+202E's three, and of no other character of the output).
 no_raw() {
-	[ "$(tr -d "$ESC$BAD" <"$1" | wc -c)" = "$(wc -c <"$1")" ] ||
+	[ "$(tr -d "$ESC$BAD$(printf '\342')" <"$1" | wc -c)" = "$(wc -c <"$1")" ] ||
 		fail "raw control or non-UTF-8 bytes in $1: $(od -c "$1" | head -20)"
 }
 
-weird="$CG_TOP/e${ESC}[31mx\\${BAD}y"
+weird="$CG_TOP/e${ESC}[31mx\\${BAD}y${RLO}z"
 mkdir "$weird" || fail "mkdir of a weird name"
 sluice cgroup set "$weird" || fail "cgroup set of a weird name"
-TEXT='e\x1b[31mx\\\xffy' JSON='e\u001b[31mx\\\ufffdy"'
+TEXT='e\x1b[31mx\\\xffy\xe2\x80\xaez' JSON='e\u001b[31mx\\\ufffdy\u202ez"'
 
 sluice cgroup show >"$SL_TMP/show.txt" || fail "cgroup show"
 no_raw "$SL_TMP/show.txt"
