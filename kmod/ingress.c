@@ -1389,8 +1389,12 @@ int sluice_nl_cgroup_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	mutex_unlock(&sluice_cg_lock);
 	kfree(buf);
 	if (err) {
-		/* An entry that fits no message on its own is an error. */
-		return cb->args[0] == start ? -EMSGSIZE : skb->len;
+		/*
+		 * An entry that fits no message on its own is an error (an
+		 * empty message here, whatever entries were skipped as not
+		 * visible before it).
+		 */
+		return skb->len ? skb->len : -EMSGSIZE;
 	}
 
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
