@@ -26,6 +26,26 @@ expect_eq "its rate" "$(echo "$out" | jq '.cgroups[0].rate')" 10000000
 out=$(sl-genl 12 6:nest 1:u64:$(stat -c %i "$deep") end) || fail "GET: $out"
 expect_eq "GET's reply" "$out" "ok 1 messages"
 
+# A container rooted at $CG_TOP, whose reader reads with a 4 KiB buffer
+# (netlink then makes the dump's messages 4 KiB): the entry of a sibling
+# of $CG_TOP, listed first, is not its to see, and the deep one (a
+# 4,016-byte path from the container's root) fits no message. The dump
+# must fail with EMSGSIZE, not end as an empty one.
+O=$CG_TOP-o
+mkdir "$O" || fail "mkdir $O"
+cleanup_add "rmdir $O"
+sluice cgroup set "$O" || fail "cgroup set $O"
+out=$(in_cg "$CG_TOP" /usr/bin/unshare --user --map-root-user --net --cgroup \
+	sl-genl --bufsize 4096 --dump 12 2>&1)
+log "a container's dump read 4 KiB at a time: $out"
+case $out in
+"error 90: "*) ;;
+*) fail "a container's dump with an entry too big for the reader's messages: '$out', not EMSGSIZE" ;;
+esac
+with16=$(in_cg "$CG_TOP" /usr/bin/unshare --user --map-root-user --net --cgroup \
+	sl-genl --dump 12 2>&1)
+expect_eq "the same read with libnl's 16 KiB" "$with16" "ok 2 messages"
+
 sluice monitor -j >"$SL_TMP/mon.json" 2>"$SL_TMP/mon.err" &
 cleanup_add "kill $! 2>/dev/null"
 wait_for 10 grep -q listening "$SL_TMP/mon.err" || fail "monitor -j did not start: $(cat "$SL_TMP/mon.err")"

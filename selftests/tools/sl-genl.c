@@ -4,11 +4,15 @@
  * that tests can feed it what the CLI never would (unknown commands, wrong
  * attribute types and lengths, unknown attributes).
  *
- *   sl-genl [--dump] CMD [ATTR...]
+ *   sl-genl [--bufsize BYTES] [--dump] CMD [ATTR...]
  *
  * CMD is a number. Each ATTR is TYPE:KIND[:VALUE] with KIND one of u8, u16,
  * u32, u64 (decimal VALUE), str, bin (VALUE in hex), flag, nest (opens a
  * nested attribute) or the word `end` (closes the innermost nest).
+ * --bufsize reads every message with a buffer of BYTES, without peeking
+ * first (libnl's default peeks with 16 KiB): netlink sizes a dump's
+ * messages by the reader's last read, so this is a reader with a small
+ * buffer.
  *
  * Prints "ok <n> messages" and exits 0, or "error <errno>: <strerror>
  * [: <extended ack message>]" and exits 1; 2 on usage errors.
@@ -53,8 +57,16 @@ static int on_err(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 
 static int on_done(struct nl_msg *m, void *arg)
 {
-	(void)m;
-	((struct state *)arg)->done = 1;
+	struct nlmsghdr *hdr = nlmsg_hdr(m);
+	struct state *st = arg;
+	int err = 0;
+
+	/* A dump that failed: its error is the payload of NLMSG_DONE. */
+	if (hdr->nlmsg_type == NLMSG_DONE && hdr->nlmsg_len >= NLMSG_HDRLEN + sizeof(err))
+		memcpy(&err, nlmsg_data(hdr), sizeof(err));
+	if (err < 0)
+		st->err = err;
+	st->done = 1;
 	return NL_STOP;
 }
 
@@ -78,7 +90,7 @@ static int hexval(char c)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: sl-genl [--dump] CMD [TYPE:KIND[:VALUE]|end ...]\n"
+	fprintf(stderr, "usage: sl-genl [--bufsize BYTES] [--dump] CMD [TYPE:KIND[:VALUE]|end ...]\n"
 		"  KIND: u8 u16 u32 u64 str bin(hex) flag nest\n");
 	return 2;
 }
@@ -87,20 +99,31 @@ int main(int argc, char **argv)
 {
 	struct nlattr *nests[16];
 	struct state st = { 0 };
-	int depth = 0, i = 1, flags = 0, fam, one = 1, cmd;
+	int depth = 0, i = 1, flags = 0, fam, one = 1, cmd, bufsize = 0;
 	struct nl_sock *sk;
 	struct nl_msg *msg;
 	struct nl_cb *cb;
 
-	if (i < argc && !strcmp(argv[i], "--dump")) {
-		flags = NLM_F_DUMP;
-		i++;
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "--dump")) {
+			flags = NLM_F_DUMP;
+		} else if (!strcmp(argv[i], "--bufsize") && i + 1 < argc) {
+			bufsize = atoi(argv[++i]);
+			if (bufsize < 64)
+				return usage();
+		} else {
+			break;
+		}
 	}
 	if (i >= argc)
 		return usage();
 	cmd = atoi(argv[i++]);
 
 	sk = nl_socket_alloc();
+	if (sk && bufsize) {
+		nl_socket_disable_msg_peek(sk);
+		nl_socket_set_msg_buf_size(sk, (size_t)bufsize);
+	}
 	if (!sk || genl_connect(sk) < 0) {
 		fprintf(stderr, "sl-genl: cannot open a netlink socket\n");
 		return 1;
@@ -189,9 +212,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sl-genl: send failed\n");
 		return 1;
 	}
-	while (!st.done)
-		if (nl_recvmsgs(sk, cb) < 0 && !st.done)
-			break;
+	while (!st.done) {
+		int r = nl_recvmsgs(sk, cb);
+
+		if (r < 0 && !st.done) {
+			printf("error: %s\n", nl_geterror(r));
+			return 1;
+		}
+	}
 	if (st.err) {
 		printf("error %d: %s%s%s\n", -st.err, strerror(-st.err),
 		       st.ext[0] ? ": " : "", st.ext);
