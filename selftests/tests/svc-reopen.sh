@@ -9,7 +9,7 @@
 # must see (Documentation/services.md). The same when the backend was
 # deleted (with keep) and added again while the connection was in CLOSE:
 # it comes back on the backend as it is now, which must count it.
-# timeout: 90
+# timeout: 150
 . /selftests/lib.sh
 ensure_module
 topo_setup 1
