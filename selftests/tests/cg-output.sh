@@ -88,7 +88,7 @@ d=3
 sluice -j top -d $d -n 2 >"$SL_TMP/top2.json" 2>&1 &
 TOP=$!
 cleanup_add "kill $TOP 2>/dev/null"
-wait_for 10 test -s "$SL_TMP/top2.json" || fail "no first refresh"
+wait_for $((d + 10)) test -s "$SL_TMP/top2.json" || fail "no first refresh"
 sluice cgroup del "$web" && sluice cgroup set "$web" || fail "web deleted and set again"
 wait $TOP || fail "top: $(cat "$SL_TMP/top2.json")"
 expect_eq "refreshes" "$(wc -l <"$SL_TMP/top2.json")" 2
