@@ -58,16 +58,6 @@ struct sl_key {
 	union nf_inet_addr addr;
 };
 
-/* The options of a service. */
-struct sl_svc_opts {
-	u8 sched;
-	u8 affinity;
-	u8 on_delete;
-	u32 balance_milli;
-	u32 seed;
-	u32 table_size;
-};
-
 static struct sl_svc_net *sl_sv(struct sluice_net *sn)
 {
 	return &sn->svc;
@@ -536,17 +526,6 @@ static void sl_svc_publish(struct sl_service *svc, struct sl_svc_state *st)
 	sl_state_retire(old);
 }
 
-static void sl_svc_opts_get(const struct sl_service *svc,
-			    struct sl_svc_opts *o)
-{
-	o->sched = svc->sched;
-	o->affinity = svc->affinity;
-	o->on_delete = svc->on_delete;
-	o->balance_milli = svc->balance_milli;
-	o->seed = svc->seed;
-	o->table_size = svc->table_size;
-}
-
 /* ---- parsing ---------------------------------------------------------- */
 
 static int sl_parse_addr(struct nlattr *a, u16 family, union nf_inet_addr *addr,
@@ -779,17 +758,6 @@ fail:
 
 /* ---- services --------------------------------------------------------- */
 
-/* The options a new, reused or changed service takes. */
-static void sl_svc_set_opts(struct sl_service *svc, const struct sl_svc_opts *o)
-{
-	svc->sched = o->sched;
-	svc->affinity = o->affinity;
-	svc->on_delete = o->on_delete;
-	svc->balance_milli = o->balance_milli;
-	svc->seed = o->seed;
-	svc->table_size = o->table_size;
-}
-
 int sl_nl_svc_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sluice_net *sn = sluice_pernet(genl_info_net(info));
@@ -869,7 +837,7 @@ int sl_nl_svc_new(struct sk_buff *skb, struct genl_info *info)
 		sv->ever_hooked = true;
 	}
 	/* Only now: a refused request leaves a reused service as it was. */
-	sl_svc_set_opts(svc, &o);
+	svc->opts = o;
 	sv->nfamily[fi]++;
 	sv->nservices++;
 	list_add_tail(&svc->list, &sv->services);
@@ -903,7 +871,7 @@ int sl_nl_svc_set(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOENT;
 		goto out;
 	}
-	sl_svc_opts_get(svc, &o);
+	o = svc->opts;
 	err = sl_parse_svc_opts(tb, &o, info->extack);
 	if (err)
 		goto out;
@@ -912,7 +880,7 @@ int sl_nl_svc_set(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(st);
 		goto out;
 	}
-	sl_svc_set_opts(svc, &o);
+	svc->opts = o;
 	sl_svc_publish(svc, st);
 	sn->svc.gen++;
 out:
@@ -943,7 +911,7 @@ static void sl_svc_delete(struct sluice_net *sn, struct sl_service *svc,
 	sv->nfamily[fi]--;
 	sl_svc_publish(svc, NULL);
 
-	flush = !exiting && svc->on_delete == SLUICE_ON_DELETE_FLUSH;
+	flush = !exiting && svc->opts.on_delete == SLUICE_ON_DELETE_FLUSH;
 	sl_svc_prune_retired(svc);
 	list_splice_init(&svc->backends, &gone);
 	svc->nbackends = 0;
@@ -1352,7 +1320,7 @@ static int sl_be_change(struct genl_info *info, enum sl_be_op op)
 		if (err)
 			goto out;
 	}
-	sl_svc_opts_get(svc, &o);
+	o = svc->opts;
 	st = sl_svc_state_next(svc, &o, true, r, n, info->extack);
 	if (IS_ERR(st)) {
 		sl_be_reqs_untake(r, n);
@@ -1380,7 +1348,7 @@ static int sl_be_change(struct genl_info *info, enum sl_be_op op)
 	sl_svc_publish(svc, st);
 	sn->svc.gen++;
 	sl_be_dispose(sn, svc, &gone,
-		      svc->on_delete == SLUICE_ON_DELETE_FLUSH);
+		      svc->opts.on_delete == SLUICE_ON_DELETE_FLUSH);
 out:
 	mutex_unlock(&sn->lock);
 	kvfree(r);
@@ -1452,12 +1420,12 @@ static int sl_put_svc(struct sk_buff *msg, const struct sl_service *svc,
 	if (!nest)
 		return -EMSGSIZE;
 	if (sl_put_svc_key(msg, svc) ||
-	    nla_put_u8(msg, SLUICE_SVC_A_SCHED, svc->sched) ||
-	    nla_put_u32(msg, SLUICE_SVC_A_BALANCE, svc->balance_milli) ||
-	    nla_put_u8(msg, SLUICE_SVC_A_AFFINITY, svc->affinity) ||
-	    nla_put_u32(msg, SLUICE_SVC_A_SEED, svc->seed) ||
-	    nla_put_u32(msg, SLUICE_SVC_A_TABLE_SIZE, svc->table_size) ||
-	    nla_put_u8(msg, SLUICE_SVC_A_ON_DELETE, svc->on_delete) ||
+	    nla_put_u8(msg, SLUICE_SVC_A_SCHED, svc->opts.sched) ||
+	    nla_put_u32(msg, SLUICE_SVC_A_BALANCE, svc->opts.balance_milli) ||
+	    nla_put_u8(msg, SLUICE_SVC_A_AFFINITY, svc->opts.affinity) ||
+	    nla_put_u32(msg, SLUICE_SVC_A_SEED, svc->opts.seed) ||
+	    nla_put_u32(msg, SLUICE_SVC_A_TABLE_SIZE, svc->opts.table_size) ||
+	    nla_put_u8(msg, SLUICE_SVC_A_ON_DELETE, svc->opts.on_delete) ||
 	    nla_put_u32(msg, SLUICE_SVC_A_BACKENDS_NUM, svc->nbackends) ||
 	    (deleted && nla_put_flag(msg, SLUICE_SVC_A_DELETED)) ||
 	    sl_put_stats(msg, SLUICE_SVC_A_STATS, atomic_read(&svc->total),

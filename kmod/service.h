@@ -100,6 +100,16 @@ struct sl_svc_state {
 	struct sl_backend *be[];	/* each holds a reference */
 };
 
+/* The options of a service, as configured. */
+struct sl_svc_opts {
+	u8 sched;			/* enum sluice_sched */
+	u8 affinity;			/* enum sluice_affinity */
+	u8 on_delete;			/* enum sluice_on_delete */
+	u32 balance_milli;
+	u32 seed;
+	u32 table_size;
+};
+
 struct sl_service {
 	struct hlist_node hnode;	/* sl_svc_net.hash; RCU */
 	struct list_head list;		/* sl_svc_net.services, or .retired
@@ -113,13 +123,8 @@ struct sl_service {
 	__be16 port;
 	union nf_inet_addr addr;
 
-	/* options, under lock */
-	u8 sched;			/* enum sluice_sched */
-	u8 affinity;			/* enum sluice_affinity */
-	u8 on_delete;			/* enum sluice_on_delete */
-	u32 balance_milli;
-	u32 seed;
-	u32 table_size;
+	struct sl_svc_opts opts;	/* under lock; the packet path reads
+					 * its copy in state */
 
 	struct list_head backends;	/* under lock */
 	u32 nbackends;
