@@ -19,6 +19,13 @@ static inline struct nlattr **sl_dump_attrs(struct netlink_callback *cb)
 #endif
 }
 
+/* What a family's pre_doit is given: 6.2 split the ops into do and dump. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define sl_genl_doit_ops genl_ops
+#else
+#define sl_genl_doit_ops genl_split_ops
+#endif
+
 /*
  * Whether a cgroup was removed (rmdir): cgroup_destroy_locked() clears
  * CSS_ONLINE on its self css in both kernels (css_is_dying() changed

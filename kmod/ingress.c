@@ -1360,6 +1360,9 @@ int sluice_nl_cgroup_dump(struct sk_buff *skb, struct netlink_callback *cb)
 
 	if (cb->args[1])
 		return 0;
+	err = sluice_nl_dump_takes(cb);
+	if (err)
+		return err;
 	buf = kmalloc(PATH_MAX, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;

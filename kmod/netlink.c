@@ -20,14 +20,8 @@
 #include <net/genetlink.h>
 #include <linux/sluice.h>
 
+#include "compat.h"
 #include "sluice.h"
-
-static const struct nla_policy sluice_stats_policy[SLUICE_STATS_A_MAX + 1] = {
-	[SLUICE_STATS_A_CONNS_LIVE]	= { .type = NLA_U32 },
-	[SLUICE_STATS_A_CONNS_TOTAL]	= { .type = NLA_U64 },
-	[SLUICE_STATS_A_OVERFLOWS]	= { .type = NLA_U64 },
-	[SLUICE_STATS_A_NO_BACKEND]	= { .type = NLA_U64 },
-};
 
 const struct nla_policy sluice_svc_policy[SLUICE_SVC_A_MAX + 1] = {
 	[SLUICE_SVC_A_PROTO]	  = NLA_POLICY_MAX(NLA_U8, 255),
@@ -151,6 +145,71 @@ nla_put_failure:
 }
 
 /*
+ * The top-level attributes each command takes. A request carrying another
+ * one is refused, not half done: a backend sent with SERVICE_NEW, or a
+ * service with CGROUP_SET, would otherwise be ignored without a word.
+ */
+static const unsigned long sluice_cmd_takes[SLUICE_CMD_MAX + 1] = {
+	[SLUICE_CMD_SERVICE_NEW]	= BIT(SLUICE_A_SERVICE),
+	[SLUICE_CMD_SERVICE_SET]	= BIT(SLUICE_A_SERVICE),
+	[SLUICE_CMD_SERVICE_DEL]	= BIT(SLUICE_A_SERVICE),
+	[SLUICE_CMD_SERVICE_GET]	= BIT(SLUICE_A_SERVICE),
+	[SLUICE_CMD_BACKEND_NEW]	= BIT(SLUICE_A_SERVICE) | BIT(SLUICE_A_BACKEND),
+	[SLUICE_CMD_BACKEND_SET]	= BIT(SLUICE_A_SERVICE) | BIT(SLUICE_A_BACKEND),
+	[SLUICE_CMD_BACKEND_DEL]	= BIT(SLUICE_A_SERVICE) | BIT(SLUICE_A_BACKEND),
+	[SLUICE_CMD_BACKEND_REPLACE]	= BIT(SLUICE_A_SERVICE) | BIT(SLUICE_A_BACKEND),
+	[SLUICE_CMD_BACKEND_GET]	= BIT(SLUICE_A_SERVICE),
+	[SLUICE_CMD_CGROUP_SET]		= BIT(SLUICE_A_CGROUP),
+	[SLUICE_CMD_CGROUP_DEL]		= BIT(SLUICE_A_CGROUP),
+	[SLUICE_CMD_CGROUP_GET]		= BIT(SLUICE_A_CGROUP),
+};
+
+/* @attrs, of a request for @cmd, are all of a kind @cmd takes. */
+static int sluice_nl_takes(u8 cmd, struct nlattr **attrs,
+			   struct netlink_ext_ack *extack)
+{
+	unsigned long takes = cmd <= SLUICE_CMD_MAX ? sluice_cmd_takes[cmd] : 0;
+	int i;
+
+	for (i = 1; attrs && i <= SLUICE_A_MAX; i++) {
+		if (!attrs[i] || (takes & BIT(i)))
+			continue;
+		if (i == SLUICE_A_SERVICE)
+			NL_SET_ERR_MSG_ATTR(extack, attrs[i],
+					    "this request takes no service");
+		else if (i == SLUICE_A_BACKEND)
+			NL_SET_ERR_MSG_ATTR(extack, attrs[i],
+					    "this request takes no backend");
+		else if (i == SLUICE_A_CGROUP)
+			NL_SET_ERR_MSG_ATTR(extack, attrs[i],
+					    "this request takes no cgroup");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, attrs[i],
+					    "this request takes no such attribute");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int sluice_nl_pre_doit(const struct sl_genl_doit_ops *ops,
+			      struct sk_buff *skb, struct genl_info *info)
+{
+	return sluice_nl_takes(info->genlhdr->cmd, info->attrs, info->extack);
+}
+
+/*
+ * The same for a dump, called by its dumpit: at every call, as 6.1 gives
+ * a dump's start no extended ACK; the error then ends the dump, in its
+ * NLMSG_DONE with the message.
+ */
+int sluice_nl_dump_takes(struct netlink_callback *cb)
+{
+	const struct genlmsghdr *g = nlmsg_data(cb->nlh);
+
+	return sluice_nl_takes(g->cmd, sl_dump_attrs(cb), cb->extack);
+}
+
+/*
  * Every command needs CAP_NET_ADMIN in the user namespace that owns the
  * caller's network namespace (GENL_UNS_ADMIN_PERM), reads included: the
  * tables describe the host's traffic.
@@ -240,6 +299,7 @@ struct genl_family sluice_genl_family __ro_after_init = {
 	.version	= SLUICE_GENL_VERSION,
 	.maxattr	= SLUICE_A_MAX,
 	.policy		= sluice_policy,
+	.pre_doit	= sluice_nl_pre_doit,
 	.netnsok	= true,
 	.parallel_ops	= false,
 	.module		= THIS_MODULE,

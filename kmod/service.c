@@ -513,6 +513,10 @@ out:
 	if (st == ERR_PTR(-ENOMEM))
 		NL_SET_ERR_MSG(extack,
 			       "not enough memory for the service's scheduler table");
+	else if (IS_ERR(st))
+		/* what the checks before leave: two ids alike (sched.c) */
+		NL_SET_ERR_MSG(extack,
+			       "two backends hash to one 64-bit identity: this set cannot be balanced");
 	return st;
 }
 
@@ -571,13 +575,17 @@ static int sl_parse_family(struct nlattr *a, u16 *family,
 	return 0;
 }
 
-/* SLUICE_A_SERVICE of @info, parsed into @tb, and its key into @k. */
+/*
+ * SLUICE_A_SERVICE of @info, parsed into @tb, and its key into @k. With
+ * @key_only (requests that name a service but set none of its options),
+ * an option is refused rather than ignored.
+ */
 static int sl_parse_svc_key(struct genl_info *info, struct nlattr **tb,
-			    struct sl_key *k)
+			    struct sl_key *k, bool key_only)
 {
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr *nest = info->attrs[SLUICE_A_SERVICE];
-	int err;
+	int err, i;
 
 	if (GENL_REQ_ATTR_CHECK(info, SLUICE_A_SERVICE))
 		return -EINVAL;
@@ -585,6 +593,13 @@ static int sl_parse_svc_key(struct genl_info *info, struct nlattr **tb,
 			       extack);
 	if (err)
 		return err;
+	for (i = SLUICE_SVC_A_SCHED; key_only && i <= SLUICE_SVC_A_ON_DELETE; i++) {
+		if (tb[i]) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[i],
+					    "only the service's key is expected: its options are set by service requests");
+			return -EINVAL;
+		}
+	}
 	if (NL_REQ_ATTR_CHECK(extack, nest, tb, SLUICE_SVC_A_PROTO) ||
 	    NL_REQ_ATTR_CHECK(extack, nest, tb, SLUICE_SVC_A_FAMILY) ||
 	    NL_REQ_ATTR_CHECK(extack, nest, tb, SLUICE_SVC_A_ADDR) ||
@@ -769,7 +784,7 @@ int sl_nl_svc_new(struct sk_buff *skb, struct genl_info *info)
 	bool reused;
 	int err, fi;
 
-	err = sl_parse_svc_key(info, tb, &k);
+	err = sl_parse_svc_key(info, tb, &k, false);
 	if (err)
 		return err;
 	o.sched = SLUICE_SCHED_CHBL;
@@ -860,7 +875,7 @@ int sl_nl_svc_set(struct sk_buff *skb, struct genl_info *info)
 	struct sl_key k;
 	int err;
 
-	err = sl_parse_svc_key(info, tb, &k);
+	err = sl_parse_svc_key(info, tb, &k, false);
 	if (err)
 		return err;
 
@@ -994,6 +1009,8 @@ static unsigned int sl_hooks_put_unneeded(struct sluice_net *sn)
 		if (!sv->hooked[fi] || sv->nfamily[fi] ||
 		    atomic_read(&sv->tracked[fi]))
 			continue;
+		/* As in sl_hooks_put_idle(): nat_until after tracked. */
+		smp_rmb();
 		if (sl_nat_may_need(sn, fi))
 			waiting |= 1u << fi;
 		else
@@ -1082,18 +1099,11 @@ int sl_nl_svc_del(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *tb[SLUICE_SVC_A_MAX + 1];
 	struct sl_service *svc;
 	struct sl_key k;
-	int err, i;
+	int err;
 
-	err = sl_parse_svc_key(info, tb, &k);
+	err = sl_parse_svc_key(info, tb, &k, true);
 	if (err)
 		return err;
-	for (i = SLUICE_SVC_A_SCHED; i <= SLUICE_SVC_A_ON_DELETE; i++) {
-		if (tb[i]) {
-			NL_SET_ERR_MSG_ATTR(info->extack, tb[i],
-					    "only the key is expected");
-			return -EINVAL;
-		}
-	}
 
 	mutex_lock(&sn->lock);
 	svc = sl_svc_find(sn, &k);
@@ -1297,7 +1307,7 @@ static int sl_be_change(struct genl_info *info, enum sl_be_op op)
 	u32 n, i;
 	int err;
 
-	err = sl_parse_svc_key(info, stb, &sk);
+	err = sl_parse_svc_key(info, stb, &sk, true);
 	if (err)
 		return err;
 	r = sl_parse_bes(info, op == SL_BE_REPLACE, &n);
@@ -1448,7 +1458,7 @@ int sl_nl_svc_get(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int err;
 
-	err = sl_parse_svc_key(info, tb, &k);
+	err = sl_parse_svc_key(info, tb, &k, true);
 	if (err)
 		return err;
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
@@ -1505,7 +1515,11 @@ int sl_nl_svc_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct sluice_net *sn = sluice_pernet(sock_net(skb->sk));
 	struct sl_service *svc;
 	long idx = 0, start = cb->args[0];
+	int err;
 
+	err = sluice_nl_dump_takes(cb);
+	if (err)
+		return err;
 	mutex_lock(&sn->lock);
 	cb->seq = sn->svc.gen;
 	/* The services, then those deleted whose kept connections live. */
@@ -1602,6 +1616,9 @@ int sl_nl_be_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct sl_key k;
 	int err;
 
+	err = sluice_nl_dump_takes(cb);
+	if (err)
+		return err;
 	if (!attrs || !attrs[SLUICE_A_SERVICE]) {
 		NL_SET_ERR_MSG(cb->extack, "the service is required");
 		return -EINVAL;
@@ -1612,7 +1629,7 @@ int sl_nl_be_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			.extack = cb->extack,
 		};
 
-		err = sl_parse_svc_key(&fake, tb, &k);
+		err = sl_parse_svc_key(&fake, tb, &k, true);
 		if (err)
 			return err;
 	}

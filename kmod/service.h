@@ -189,10 +189,12 @@ struct sl_svc_net {
 	 * services or tracked connections: a connection kept after its
 	 * service is gone still needs the NAT core's hooks. So do the
 	 * TIME_WAIT entries of connections that ended: a late FIN or ACK
-	 * must still be translated. They stay until nat_until (jiffies: the
-	 * last release of a TCP connection whose entry lives on, plus the
-	 * namespace's TIME_WAIT timeout) while translated TCP entries remain
-	 * in the namespace (sl_nat_entries_left()).
+	 * must still be translated. They stay while translated TCP entries
+	 * remain in the namespace (sl_nat_entries_left()), but not past
+	 * nat_until (jiffies: the last release of a TCP connection whose
+	 * entry lives on, plus the namespace's TIME_WAIT timeout): a
+	 * TIME_WAIT entry whose timer a late packet re-armed after that
+	 * release may outlive it, and its packets then go untranslated.
 	 */
 	bool hooked[2];			/* under lock */
 	bool ever_hooked;		/* under lock; read at exit */

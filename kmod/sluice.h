@@ -41,6 +41,7 @@ extern struct genl_family sluice_genl_family;
 extern bool sl_genl_live;
 int sluice_genl_init(void);
 void sluice_genl_exit(void);
+int sluice_nl_dump_takes(struct netlink_callback *cb);
 void *sluice_genl_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
 			   u8 cmd);
 void *sluice_genl_put(struct sk_buff *skb, const struct genl_info *info,

@@ -77,5 +77,42 @@ expect_eq "backends after a request with two" "$(nbe)" 2
 m sluice service del tcp 10.96.0.10:80 || fail "service del"
 log "several backends in one request: malformed ones refused whole, a good one taken whole"
 
+# An attribute a command does not take is refused, not ignored, and
+# nothing changes: a backend with SERVICE_NEW, a service's option with a
+# backend request (BACKEND_DEL with on-delete flush would otherwise delete
+# with the service's keep), a service with a cgroup request, in a request
+# and in a dump's.
+CMD_SERVICE_NEW=2 CMD_SERVICE_GET=5 CMD_BACKEND_DEL=8 CMD_BACKEND_GET=9
+CMD_CGROUP_GET=12 A_CGROUP=6 SVC_A_ON_DELETE=10 ON_DELETE_FLUSH=1
+SVC2_KEY="$A_SERVICE:nest 1:u8:6 2:u16:2 3:bin:0a60000b $SVC_A_PORT:u16:80 end"
+m sluice service add tcp 10.96.0.10:80 on-delete keep || fail "service add"
+# shellcheck disable=SC2086
+m sl-genl $CMD_BACKEND_NEW $SVC_KEY $BE1 >/dev/null || fail "backend add"
+before=$(m sluice show -j)
+# takes ERRNO MESSAGE CMD ATTR...: the request is refused with both.
+takes() {
+	local want=$1 msg=$2
+	shift 2
+	out=$(m sl-genl "$@") && fail "sl-genl $* accepted: $out"
+	echo "$out" | grep -q "^error $want: .*: $msg\$" || fail "sl-genl $*: got '$out', want error $want and '$msg'"
+	log "sl-genl $*: $out"
+}
+# shellcheck disable=SC2086
+takes 22 "this request takes no backend" $CMD_SERVICE_NEW $SVC2_KEY $BE2
+# shellcheck disable=SC2086
+takes 22 "only the service's key is expected: its options are set by service requests" \
+	$CMD_BACKEND_DEL $A_SERVICE:nest 1:u8:6 2:u16:2 3:bin:0a60000a $SVC_A_PORT:u16:80 \
+	$SVC_A_ON_DELETE:u8:$ON_DELETE_FLUSH end $BE1
+# shellcheck disable=SC2086
+takes 22 "this request takes no service" $CMD_CGROUP_GET $SVC_KEY $A_CGROUP:nest 1:u64:1 end
+# shellcheck disable=SC2086
+takes 22 "this request takes no backend" --dump $CMD_SERVICE_GET $BE1
+# shellcheck disable=SC2086
+takes 22 "only the service's key is expected: its options are set by service requests" \
+	--dump $CMD_BACKEND_GET $A_SERVICE:nest 1:u8:6 2:u16:2 3:bin:0a60000a $SVC_A_PORT:u16:80 \
+	$SVC_A_ON_DELETE:u8:$ON_DELETE_FLUSH end
+expect_eq "sluice show -j after the refused requests" "$(m sluice show -j)" "$before"
+m sluice service del tcp 10.96.0.10:80 || fail "service del"
+
 # The module still answers.
 sluice version >/dev/null || fail "the module stopped answering"

@@ -58,14 +58,22 @@ static int on_err(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 static int on_done(struct nl_msg *m, void *arg)
 {
 	struct nlmsghdr *hdr = nlmsg_hdr(m);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
 	struct state *st = arg;
 	int err = 0;
 
-	/* A dump that failed: its error is the payload of NLMSG_DONE. */
+	/* A dump that failed: its error is the payload of NLMSG_DONE, its
+	 * extended ACK's attributes follow. */
 	if (hdr->nlmsg_type == NLMSG_DONE && hdr->nlmsg_len >= NLMSG_HDRLEN + sizeof(err))
 		memcpy(&err, nlmsg_data(hdr), sizeof(err));
 	if (err < 0)
 		st->err = err;
+	if (err < 0 && (hdr->nlmsg_flags & NLM_F_ACK_TLVS) &&
+	    hdr->nlmsg_len > NLMSG_HDRLEN + sizeof(err) &&
+	    nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)nlmsg_data(hdr) + sizeof(err)),
+		      hdr->nlmsg_len - NLMSG_HDRLEN - sizeof(err), NULL) == 0 &&
+	    tb[NLMSGERR_ATTR_MSG])
+		snprintf(st->ext, sizeof(st->ext), "%s", nla_get_string(tb[NLMSGERR_ATTR_MSG]));
 	st->done = 1;
 	return NL_STOP;
 }

@@ -19,7 +19,11 @@
  * Errors: every refused request returns a negative errno and, where the
  * reason is more than the errno says, an extended-ACK message (and the
  * offending attribute) that the CLI prints. A refused request changes
- * nothing.
+ * nothing. An attribute a command does not take is refused (-EINVAL), not
+ * ignored: a top-level one of another kind ("this request takes no
+ * backend"), and a service's options where only its key is expected
+ * (SERVICE_DEL, SERVICE_GET, the BACKEND_* commands). A dump reports such
+ * an error in its NLMSG_DONE, with the extended ACK.
  *
  * Byte order: every integer attribute is in host byte order, ports
  * included. Addresses are SLUICE_*_A_ADDR binary attributes of exactly 4
