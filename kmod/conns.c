@@ -9,7 +9,13 @@
  * A per-namespace delayed work (every SL_CONNS_GC_MS while anything is
  * tracked) moves new entries to its own list and releases -- load and
  * service total decremented, references dropped -- every connection that
- * has ended:
+ * has ended (below). Most connections are short: the young ones are looked
+ * at every pass (50 ms). One live for SL_CONNS_YOUNG_PASSES (200 ms), or
+ * dormant, moves to the old list, looked at every SL_CONNS_OLD_EVERY-th
+ * pass (500 ms): a host with a million long-lived connections would
+ * otherwise read every one of their entries 20 times a second. Its end
+ * is noticed within 500 ms, and meanwhile counts as load (see
+ * Documentation/services.md). A connection has ended when:
  *   - its conntrack entry is dying or expired;
  *   - it was never confirmed and nothing but us holds it (the packet that
  *     created it was dropped, or lost a clash): it never will be;
@@ -75,6 +81,7 @@ void sl_conns_track(struct sluice_net *sn, struct sl_conn *c,
 	c->ct = ct;
 	c->be = be;
 	c->dormant = false;
+	c->passes = 0;
 	if (llist_add(&c->lnode, &sn->svc.conns_new))
 		queue_delayed_work(sl_wq, &sn->svc.conns_gc,
 				   msecs_to_jiffies(SL_CONNS_GC_MS));
@@ -190,17 +197,18 @@ static void sl_conn_flush_one(struct sl_conn *c)
 }
 
 /*
- * One pass over the tracked connections: kill those of flushed backends,
- * release those that ended. Returns whether any are left.
+ * One pass over the connections of @list: kill those of flushed backends,
+ * release those that ended; with @old_list, move to it the young ones
+ * (@list is the young list) that have been live long enough or are
+ * dormant.
  */
-static bool sl_conns_scan(struct sl_svc_net *sv)
+static void sl_conns_scan_list(struct list_head *list,
+			       struct list_head *old_list)
 {
 	struct sl_conn *c, *tmp;
 	unsigned int n = 0;
 
-	lockdep_assert_held(&sv->conns_lock);
-	sl_conns_collect(sv);
-	list_for_each_entry_safe(c, tmp, &sv->conns, list) {
+	list_for_each_entry_safe(c, tmp, list, list) {
 		sl_conn_flush_one(c);
 		switch (sl_conn_state(c->ct)) {
 		case SL_CONN_LIVE:
@@ -208,12 +216,16 @@ static bool sl_conns_scan(struct sl_svc_net *sv)
 				sl_load_get(c->be);
 				c->dormant = false;
 			}
+			if (old_list && ++c->passes >= SL_CONNS_YOUNG_PASSES)
+				list_move_tail(&c->list, old_list);
 			break;
 		case SL_CONN_CLOSED:
 			if (!c->dormant) {
 				sl_load_put(c->be);
 				c->dormant = true;
 			}
+			if (old_list)
+				list_move_tail(&c->list, old_list);
 			break;
 		default:
 			list_del(&c->list);
@@ -222,7 +234,22 @@ static bool sl_conns_scan(struct sl_svc_net *sv)
 		if (!(++n & 1023))
 			cond_resched();
 	}
-	return !list_empty(&sv->conns);
+}
+
+/*
+ * One pass of the worker: over the young connections, and with @all or
+ * at every SL_CONNS_OLD_EVERY-th pass over the old ones too (first, so
+ * that those just moved are not looked at twice). Returns whether any
+ * are left.
+ */
+static bool sl_conns_scan(struct sl_svc_net *sv, bool all)
+{
+	lockdep_assert_held(&sv->conns_lock);
+	sl_conns_collect(sv);
+	if (all || !(++sv->passes % SL_CONNS_OLD_EVERY))
+		sl_conns_scan_list(&sv->conns_old, NULL);
+	sl_conns_scan_list(&sv->conns, &sv->conns_old);
+	return !list_empty(&sv->conns) || !list_empty(&sv->conns_old);
 }
 
 static void sl_conns_gc(struct work_struct *work)
@@ -232,7 +259,7 @@ static void sl_conns_gc(struct work_struct *work)
 	bool busy;
 
 	mutex_lock(&sv->conns_lock);
-	busy = sl_conns_scan(sv);
+	busy = sl_conns_scan(sv, false);
 	mutex_unlock(&sv->conns_lock);
 	if (busy)
 		queue_delayed_work(sl_wq, &sv->conns_gc,
@@ -252,7 +279,7 @@ void sl_conns_flush(struct sluice_net *sn)
 
 	lockdep_assert_held(&sn->lock);
 	mutex_lock(&sv->conns_lock);
-	sl_conns_scan(sv);
+	sl_conns_scan(sv, true);
 	mutex_unlock(&sv->conns_lock);
 }
 
@@ -263,6 +290,7 @@ void sl_conns_net_init(struct sluice_net *sn)
 	mutex_init(&sv->conns_lock);
 	init_llist_head(&sv->conns_new);
 	INIT_LIST_HEAD(&sv->conns);
+	INIT_LIST_HEAD(&sv->conns_old);
 	INIT_DELAYED_WORK(&sv->conns_gc, sl_conns_gc);
 }
 
@@ -283,6 +311,7 @@ void sl_conns_net_exit(struct sluice_net *sn)
 	cancel_delayed_work_sync(&sv->conns_gc);
 	mutex_lock(&sv->conns_lock);
 	sl_conns_collect(sv);
+	list_splice_init(&sv->conns_old, &sv->conns);
 	list_for_each_entry_safe(c, tmp, &sv->conns, list) {
 		list_del(&c->list);
 		sl_conn_release(c);

@@ -57,6 +57,10 @@ struct nf_conn;
 #define SL_SEED_DEFAULT		0x51c3e5edu
 /* How often tracked connections are checked for their end. */
 #define SL_CONNS_GC_MS		50
+/* Live this many passes (200 ms), a connection is old (conns.c). */
+#define SL_CONNS_YOUNG_PASSES	4
+/* The old ones are looked at every this many passes (500 ms). */
+#define SL_CONNS_OLD_EVERY	10
 /* How soon after a delete its parked objects are looked at (sl_retired_gc) */
 #define SL_RETIRED_GC_DELAY	(HZ / 10)
 
@@ -166,6 +170,7 @@ struct sl_conn {
 	struct nf_conn *ct;
 	struct sl_backend *be;
 	bool dormant;	/* in CLOSE: its load given back, it may come back */
+	u8 passes;	/* worker passes seen live while young */
 };
 
 /* Per network namespace part of services, embedded in struct sluice_net. */
@@ -206,7 +211,9 @@ struct sl_svc_net {
 
 	struct mutex conns_lock;
 	struct llist_head conns_new;	/* added by the packet path */
-	struct list_head conns;		/* under conns_lock */
+	struct list_head conns;		/* young; under conns_lock */
+	struct list_head conns_old;	/* old and dormant; under conns_lock */
+	u32 passes;			/* of the worker; under conns_lock */
 	struct delayed_work conns_gc;
 };
 
