@@ -47,7 +47,9 @@ static void js_sep(void)
 }
 
 /*
- * @s as a JSON string: control characters as \u00XX, and each byte that is
+ * @s as a JSON string: the characters sl_char() calls controls (C0, C1,
+ * the invisible ones) as \uXXXX (\u001b, \u200b; past U+FFFF as their
+ * UTF-16 surrogate pair, \udb40\udc01 for U+E0001), and each byte that is
  * not part of well-formed UTF-8 as U+FFFD, so that the document is valid
  * UTF-8 whatever the string holds.
  */
@@ -63,6 +65,11 @@ static void js_string(const char *s)
 		n = sl_char(s, &kind, &cp);
 		if (kind == SL_CHAR_BAD)
 			fputs("\\ufffd", f);
+		else if (kind == SL_CHAR_CONTROL && cp > 0xffff)
+			/* past the BMP, as the UTF-16 surrogate pair */
+			fprintf(f, "\\u%04" PRIx32 "\\u%04" PRIx32,
+				0xd800 + ((cp - 0x10000) >> 10),
+				0xdc00 + ((cp - 0x10000) & 0x3ff));
 		else if (kind == SL_CHAR_CONTROL)
 			fprintf(f, "\\u%04" PRIx32, cp);
 		else if (cp == '"' || cp == '\\')

@@ -149,7 +149,9 @@ void js_discard(void);	/* drops the document begun: nothing is printed */
 /* ---- strings from elsewhere on output (text.c) ---- */
 enum sl_char {
 	SL_CHAR_PRINT,		/* printable UTF-8 */
-	SL_CHAR_CONTROL,	/* C0, DEL, C1, bidi control, line separator */
+	SL_CHAR_CONTROL,	/* C0, DEL, C1, or invisible: a format character
+				 * (U+200B, U+202E), variation selector, Hangul
+				 * filler, line separator (text.c) */
 	SL_CHAR_BAD,		/* a byte that is not part of well-formed UTF-8 */
 };
 /* The character at @s (not at its NUL): its length in bytes (1 for a bad

@@ -1,10 +1,12 @@
 #!/bin/sh
 # What the CLI prints of cgroup entries. A cgroup's name may hold any byte
 # but '/' and NUL: one with an escape sequence, a backslash, a byte that
-# is not UTF-8 and a right-to-left override (U+202E, which makes a terminal
-# show what follows reversed) shows escaped in text (cgroup show, top,
-# monitor: \x1b, \\, \xff, \xe2\x80\xae, no raw control byte) and as
-# valid UTF-8 in JSON (\u001b, \ufffd, \u202e).
+# is not UTF-8, a right-to-left override (U+202E, which makes a terminal
+# show what follows reversed), a zero width space (U+200B: "/web" and
+# "/web<ZWSP>" look the same) and a language tag (U+E0001, invisible, past
+# U+FFFF) shows escaped in text (cgroup show, top, monitor: \x1b, \\, \xff,
+# \xe2\x80\xae, \xe2\x80\x8b, \xf3\xa0\x80\x81, no raw control byte) and
+# as valid UTF-8 in JSON (\u001b, \ufffd, \u202e, \u200b, \udb40\udc01).
 # A path longer than 511 bytes is shown whole; `cgroup show PATH` shows
 # PATH's subtree. top gives no rate, rather than an absurd one, to an
 # entry deleted and created again between two refreshes (its counters went
@@ -16,18 +18,21 @@ world_setup
 container_new 1 web
 REL=${CG_TOP#/sys/fs/cgroup}
 ESC=$(printf '\033') BAD=$(printf '\377') RLO=$(printf '\342\200\256')
+ZWSP=$(printf '\342\200\213') TAG=$(printf '\363\240\200\201')
 
 # no_raw FILE: FILE holds neither ESC nor the byte 0xff, nor 0xe2 (the
-# first of U+202E's three, and of no other character of the output).
+# first of U+202E's and U+200B's three, and of no other character of the
+# output), nor 0xf3 (the first of U+E0001's four).
 no_raw() {
-	[ "$(tr -d "$ESC$BAD$(printf '\342')" <"$1" | wc -c)" = "$(wc -c <"$1")" ] ||
+	[ "$(tr -d "$ESC$BAD$(printf '\342\363')" <"$1" | wc -c)" = "$(wc -c <"$1")" ] ||
 		fail "raw control or non-UTF-8 bytes in $1: $(od -c "$1" | head -20)"
 }
 
-weird="$CG_TOP/e${ESC}[31mx\\${BAD}y${RLO}z"
+weird="$CG_TOP/e${ESC}[31mx\\${BAD}y${RLO}z${ZWSP}w${TAG}v"
 mkdir "$weird" || fail "mkdir of a weird name"
 sluice cgroup set "$weird" || fail "cgroup set of a weird name"
-TEXT='e\x1b[31mx\\\xffy\xe2\x80\xaez' JSON='e\u001b[31mx\\\ufffdy\u202ez"'
+TEXT='e\x1b[31mx\\\xffy\xe2\x80\xaez\xe2\x80\x8bw\xf3\xa0\x80\x81v'
+JSON='e\u001b[31mx\\\ufffdy\u202ez\u200bw\udb40\udc01v"'
 
 sluice cgroup show >"$SL_TMP/show.txt" || fail "cgroup show"
 no_raw "$SL_TMP/show.txt"
