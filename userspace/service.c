@@ -738,6 +738,7 @@ static int show(uint8_t proto, const struct sl_addr *key, bool with_backends)
 	struct sl_nl nl;
 	int ret = EXIT_ERR;
 	size_t i, k;
+	bool gone;
 	int err;
 
 	if (sl_nl_open(&nl))
@@ -756,13 +757,17 @@ static int show(uint8_t proto, const struct sl_addr *key, bool with_backends)
 			if (svc[i].deleted != (k == 1))
 				continue;
 			if (with_backends) {
-				/* A deleted one goes when its last connection
-				 * ends, maybe since the list was read.
+				/* A service listed a moment ago may be gone
+				 * since: deleted, or deleted with keep and its
+				 * last connection ended. In a listing of all it
+				 * is left out; one asked for by name is not
+				 * there to show.
 				 */
-				nl.quiet = svc[i].deleted ? -ENOENT : 0;
+				nl.quiet = !key || svc[i].deleted ? -ENOENT : 0;
 				err = get_backends(&nl, &svc[i], &bl);
+				gone = err == -ENOENT && nl.quiet;
 				nl.quiet = 0;
-				if (err == -ENOENT && svc[i].deleted)
+				if (gone)
 					continue;
 				if (err) {
 					if (sl_opts.json)
