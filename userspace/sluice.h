@@ -50,12 +50,27 @@ int sl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sl_flush(void);
 
 /* ---- arguments (args.c) ---- */
+/* A decimal number: m / 10^d, exactly unless a flag says otherwise. */
+struct sl_dec {
+	uint64_t m;
+	unsigned int d;		/* digits after the point, its trailing 0s dropped */
+	bool big;		/* the part before the point is past UINT64_MAX */
+	bool inexact;		/* digits after the point past what m holds
+				 * (19 digits in all) were dropped */
+};
 /*
- * @s as a plain decimal number with at most @decimals digits after a '.',
- * scaled by 10^@decimals ("1.25" with 3 is 1250), into *v: digits and that
- * one '.' only (no sign, space or 0x; a leading 0 is not octal). 0, or
- * -EINVAL (not such a number), -EDOM (more decimals), -ERANGE (above @max,
- * which must be below UINT64_MAX / 10).
+ * The decimal number @s starts with, into @n: digits, with at most one '.'
+ * that a digit follows ("2.25", ".5", "0.5", "2"; not "2."), no sign, space
+ * or 0x, and no 0 before a digit ("0100", "00.5"). Returns its length (the
+ * caller checks what follows), or -EINVAL (no number), -EILSEQ (a leading 0).
+ */
+int sl_scan_dec(const char *s, struct sl_dec *n);
+/*
+ * @s as such a number and nothing else, with at most @decimals digits
+ * after the point once trailing 0s are dropped ("1.2500" has two), scaled
+ * by 10^@decimals ("1.25" with 3 is 1250), into *v. 0, or -EINVAL (not
+ * such a number), -EILSEQ (a leading 0), -EDOM (more decimals), -ERANGE
+ * (above @max, which must be below UINT64_MAX / 10).
  */
 int sl_parse_dec(const char *s, unsigned int decimals, uint64_t max,
 		 uint64_t *v);

@@ -61,6 +61,9 @@ usage "cannot parse burst ' 64k'" sluice cgroup set "$a" burst " 64k"
 usage "top: option '-d' needs a value" sluice top -d
 usage "top: '-d' given twice" sluice top -n 1 -d 1 -d 2
 usage "top: -d takes seconds" sluice top -n 1 -d 0x1
+usage "top: -d takes seconds" sluice top -n 1 -d 1.
+usage "top: -d takes seconds" sluice top -n 1 -d 0.1001
+sluice top -b -n 1 -d 0.1000 >/dev/null || fail "top -d 0.1000 (three decimals and a 0)"
 usage "top: -n takes a positive count" sluice top -n +1
 usage "monitor: '-t' given twice" sluice monitor -t -t
 

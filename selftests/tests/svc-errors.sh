@@ -7,8 +7,9 @@
 # lowered through the module parameters). Each is refused with the
 # kernel's extended-ACK message, printed by the CLI, and leaves
 # `sluice show -j` exactly as it was. What the CLI cannot send (a number
-# that is not decimal, more than three decimals, an unknown or repeated
-# option, a backend set without its weight) is a usage error, said once;
+# that is not decimal, more than three decimals (1.2500 has two), a point
+# without a digit after it, an unknown or repeated option, a backend set
+# without its weight) is a usage error, said once;
 # a leading 0 is refused; `show` prints the balance factor as given;
 # `show` leaves out a service deleted while it runs; and -n NETNS works in
 # the namespace it names, or says why it cannot.
@@ -82,6 +83,8 @@ bad "invalid seed '0x10'" h sluice service set tcp $VIP4:80 seed 0x10
 bad "invalid balance factor '0x2'" h sluice service set tcp $VIP4:80 balance 0x2
 bad "invalid balance factor '2e0'" h sluice service set tcp $VIP4:80 balance 2e0
 bad "invalid balance factor '1.0004' \(at most three decimals\)" h sluice service set tcp $VIP4:80 balance 1.0004
+bad "invalid balance factor '1\.'" h sluice service set tcp $VIP4:80 balance 1.
+bad "invalid balance factor '1\.5\.'" h sluice service set tcp $VIP4:80 balance 1.5.
 bad "service add: unknown option 'bogus'" h sluice service add tcp 10.96.0.11:80 bogus x
 bad "service set: unknown option 'bogus'" h sluice service set tcp $VIP4:80 balance 2 bogus x
 bad "service add: option 'seed' needs a value" h sluice service add tcp 10.96.0.11:80 seed
@@ -122,8 +125,10 @@ expect_eq "port, table size, seed, balance" \
 	'[100,65537,0,1.5]'
 h sluice backend add tcp $S:100 10.1.1.2:8080 weight 0 || fail "backend add with weight 0"
 expect_eq "backend port and weight" "$(h sluice -j backend show tcp $S:100 | jq -c '.backends[0] | [.port, .weight]')" '[8080,0]'
-for c in 1.001 1.125 2; do
+for c in 1.001 1.125 2 1.2500 1.50000000; do
 	h sluice service set tcp $S:100 balance $c || fail "balance $c"
+	# zeros after the last decimal do not count
+	c=$(echo $c | sed 's/\(\.[0-9]*[1-9]\)0*$/\1/')
 	h sluice service show tcp $S:100 | grep -q "^tcp $S:100 sched maglev balance $c affinity" ||
 		fail "balance $c shown as: $(h sluice service show tcp $S:100)"
 	expect_eq "balance $c in JSON" "$(h sluice -j service show tcp $S:100 | jq '.services[0].balance')" $c
