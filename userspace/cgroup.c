@@ -353,13 +353,20 @@ struct cg_set_opts {
 	uint8_t mode;
 };
 
+/* What a number that sl_parse_rate() or sl_parse_size() refused lacks. */
+static const char *why_not(int err, const char *units)
+{
+	return err == -EILSEQ ? "no leading 0 before a digit" : units;
+}
+
 static int parse_u32_size(const char *what, const char *val, uint32_t *out)
 {
 	uint64_t v;
+	int err = sl_parse_size(val, &v);
 
-	if (sl_parse_size(val, &v) || v > UINT32_MAX)
-		return sl_usage("cgroup set: cannot parse %s '%s' (a size such as "
-				"64k, 1500b, 1m, below 4g)", what, val);
+	if (err || v > UINT32_MAX)
+		return sl_usage("cgroup set: cannot parse %s '%s' (%s)", what, val,
+				why_not(err, "a size such as 64k, 1500b, 1m, below 4g"));
 	*out = (uint32_t)v;
 	return 0;
 }
@@ -369,16 +376,16 @@ static int parse_set_opts(int argc, char **argv, struct cg_set_opts *o)
 {
 	const char *val;
 	uint64_t w;
-	int i;
+	int i, err;
 
 	for (i = 0; i < argc; i++) {
 		switch (sl_opt("cgroup set", set_opt_names, &o->given, argc, argv, &i, &val)) {
 		case CO_RATE:
 			if (!strcmp(val, "none"))
 				o->rate = 0;
-			else if (sl_parse_rate(val, &o->rate))
-				return sl_usage("cgroup set: cannot parse rate '%s' "
-						"(tc's units: 40mbit, 1gbit, 5MBps)", val);
+			else if ((err = sl_parse_rate(val, &o->rate)))
+				return sl_usage("cgroup set: cannot parse rate '%s' (%s)", val,
+						why_not(err, "tc's units: 40mbit, 1gbit, 5MBps"));
 			else if (o->rate == 0)
 				return sl_usage("cgroup set: rate must be more than 0 "
 						"('rate none' removes the limit)");

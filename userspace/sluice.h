@@ -177,6 +177,8 @@ size_t sl_char(const char *s, enum sl_char *kind, uint32_t *cp);
 size_t sl_put_text(FILE *f, const char *s);
 
 /* ---- rates and sizes in tc's units (units.c) ---- */
+/* A rate ("40mbit") in bytes/s, a size ("64k") in bytes, the nearest whole
+ * number: 0, or -EINVAL, -EILSEQ (a leading 0), -ERANGE (past 2^64). */
 int sl_parse_rate(const char *s, uint64_t *bytes_per_sec);
 int sl_parse_size(const char *s, uint64_t *bytes);
 const char *sl_fmt_rate(char *buf, size_t len, double bits_per_sec);

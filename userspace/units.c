@@ -3,8 +3,9 @@
  * sluice CLI: rates and sizes in the units tc(8) accepts, and their
  * printing.
  *
- * Rates (tc's get_rate): a decimal number (digits and one ".", no sign,
- * exponent or 0x) with an optional suffix, case-insensitive:
+ * Rates (tc's get_rate): a decimal number (digits and one "." followed by a
+ * digit, no sign, exponent, 0x or leading 0: sl_scan_dec) with an optional
+ * suffix, case-insensitive:
  *   bit (or none), kbit, mbit, gbit, tbit   = 10^3, 10^6, ... bits/s
  *   kibit, mibit, gibit, tibit              = 2^10, 2^20, ... bits/s
  *   bps, kbps, mbps, gbps, tbps             = bytes/s, 10^3, 10^6, ... bytes/s
@@ -13,89 +14,103 @@
  * 1024 bytes), kbit, mbit, gbit (powers of 1024 bits).
  */
 #include <errno.h>
-#include <math.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "sluice.h"
 
+typedef unsigned __int128 u128;
+
 struct unit {
 	const char *name;
-	double scale;
+	uint64_t scale;		/* rates: bits/s; sizes: bytes */
 };
 
+#define KI 1024ULL
+#define K 1000ULL
+
 static const struct unit rate_units[] = {
-	{ "", 1. }, { "bit", 1. },
-	{ "kibit", 1024. }, { "kbit", 1000. },
-	{ "mibit", 1024. * 1024. }, { "mbit", 1000000. },
-	{ "gibit", 1024. * 1024. * 1024. }, { "gbit", 1000000000. },
-	{ "tibit", 1024. * 1024. * 1024. * 1024. }, { "tbit", 1000000000000. },
-	{ "bps", 8. },
-	{ "kibps", 8. * 1024. }, { "kbps", 8000. },
-	{ "mibps", 8. * 1024. * 1024. }, { "mbps", 8000000. },
-	{ "gibps", 8. * 1024. * 1024. * 1024. }, { "gbps", 8000000000. },
-	{ "tibps", 8. * 1024. * 1024. * 1024. * 1024. }, { "tbps", 8000000000000. },
+	{ "", 1 }, { "bit", 1 },
+	{ "kibit", KI }, { "kbit", K },
+	{ "mibit", KI * KI }, { "mbit", K * K },
+	{ "gibit", KI * KI * KI }, { "gbit", K * K * K },
+	{ "tibit", KI * KI * KI * KI }, { "tbit", K * K * K * K },
+	{ "bps", 8 },
+	{ "kibps", 8 * KI }, { "kbps", 8 * K },
+	{ "mibps", 8 * KI * KI }, { "mbps", 8 * K * K },
+	{ "gibps", 8 * KI * KI * KI }, { "gbps", 8 * K * K * K },
+	{ "tibps", 8 * KI * KI * KI * KI }, { "tbps", 8 * K * K * K * K },
 	{ NULL, 0 },
 };
 
 static const struct unit size_units[] = {
-	{ "", 1. }, { "b", 1. },
-	{ "k", 1024. }, { "kb", 1024. },
-	{ "m", 1024. * 1024. }, { "mb", 1024. * 1024. },
-	{ "g", 1024. * 1024. * 1024. }, { "gb", 1024. * 1024. * 1024. },
-	{ "kbit", 1024. / 8 }, { "mbit", 1024. * 1024. / 8 },
-	{ "gbit", 1024. * 1024. * 1024. / 8 },
+	{ "", 1 }, { "b", 1 },
+	{ "k", KI }, { "kb", KI },
+	{ "m", KI * KI }, { "mb", KI * KI },
+	{ "g", KI * KI * KI }, { "gb", KI * KI * KI },
+	{ "kbit", KI / 8 }, { "mbit", KI * KI / 8 }, { "gbit", KI * KI * KI / 8 },
 	{ NULL, 0 },
 };
 
-/* A decimal number ("1.5", not "0x10", "1e3", "+1" or " 1") and a unit. */
-static int parse_unit(const char *s, const struct unit *units, double *out)
+/*
+ * @s as a decimal number (sl_scan_dec: "1.5", not "0x10", "1e3", "+1",
+ * " 1" or "010") and one of @units, in 1/@div of its unit's scale:
+ * exactly *num / *den. -EINVAL, -EILSEQ (a leading 0), -ERANGE (past
+ * 2^64 before the unit).
+ */
+static int parse_unit(const char *s, const struct unit *units, unsigned int div,
+		      u128 *num, u128 *den)
 {
-	size_t n = strspn(s, "0123456789.");
 	const struct unit *u;
-	char num[64], *end;
-	double v;
+	struct sl_dec n;
+	int len = sl_scan_dec(s, &n);
+	unsigned int i;
 
-	if (!n || n >= sizeof(num))
+	if (len < 0)
+		return len;
+	for (u = units; u->name && strcasecmp(u->name, s + len); u++)
+		;
+	if (!u->name)
 		return -EINVAL;
-	memcpy(num, s, n);
-	num[n] = '\0';
-	errno = 0;
-	v = strtod(num, &end);
-	if (*end || errno || !isfinite(v))
+	if (n.big)
+		return -ERANGE;
+	/* more digits than any rate or size means (19, or 30 decimals) */
+	if (n.inexact || n.d > 30)
 		return -EINVAL;
-	for (u = units; u->name; u++) {
-		if (!strcasecmp(u->name, s + n)) {
-			*out = v * u->scale;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	*num = (u128)n.m * u->scale;
+	*den = div;
+	for (i = 0; i < n.d; i++)
+		*den *= 10;
+	return 0;
+}
+
+/* num / den rounded to the nearest whole, into *v; -ERANGE past 2^64. */
+static int round_whole(u128 num, u128 den, uint64_t *v)
+{
+	u128 q = num / den;
+
+	if (2 * (num % den) >= den)
+		q++;
+	if (q > UINT64_MAX)
+		return -ERANGE;
+	*v = (uint64_t)q;
+	return 0;
 }
 
 int sl_parse_rate(const char *s, uint64_t *bytes_per_sec)
 {
-	double bits;
+	u128 num, den;
+	int err = parse_unit(s, rate_units, 8, &num, &den);
 
-	if (parse_unit(s, rate_units, &bits))
-		return -EINVAL;
-	if (bits / 8 > 1.8e19)
-		return -ERANGE;
-	*bytes_per_sec = (uint64_t)(bits / 8 + 0.5);
-	return 0;
+	return err ? err : round_whole(num, den, bytes_per_sec);
 }
 
 int sl_parse_size(const char *s, uint64_t *bytes)
 {
-	double b;
+	u128 num, den;
+	int err = parse_unit(s, size_units, 1, &num, &den);
 
-	if (parse_unit(s, size_units, &b))
-		return -EINVAL;
-	if (b > 1.8e19)
-		return -ERANGE;
-	*bytes = (uint64_t)(b + 0.5);
-	return 0;
+	return err ? err : round_whole(num, den, bytes);
 }
 
 /* "40Mbit", "1.5Gbit", "800bit": bits per second as tc prints them. */

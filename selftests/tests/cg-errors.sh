@@ -5,8 +5,8 @@
 # out of order, too many entries (the max_cgroups module parameter), and an
 # unprivileged user namespace; `sluice cgroup show -j` stays the same.
 # What the CLI refuses itself (an empty path, a number that is not
-# decimal, an option given twice or without its value, also top's) is a
-# usage error, said once.
+# decimal or has a leading 0, an option given twice or without its value,
+# also top's) is a usage error, said once.
 # timeout: 120
 . /selftests/lib.sh
 ensure_module
@@ -58,6 +58,12 @@ usage "weight must be an integer from 1 to 10000 \(no leading 0\), not '010'" sl
 usage "cannot parse rate '0x10mbit'" sluice cgroup set "$a" rate 0x10mbit
 usage "cannot parse rate '1e1mbit'" sluice cgroup set "$a" rate 1e1mbit
 usage "cannot parse burst ' 64k'" sluice cgroup set "$a" burst " 64k"
+usage "cannot parse rate '0100mbit' \(no leading 0 before a digit\)" sluice cgroup set "$a" rate 0100mbit
+usage "cannot parse rate '00.5mbit' \(no leading 0 before a digit\)" sluice cgroup set "$a" rate 00.5mbit
+usage "cannot parse burst '0100k' \(no leading 0 before a digit\)" sluice cgroup set "$a" burst 0100k
+usage "cannot parse mark threshold '00001500' \(no leading 0 before a digit\)" sluice cgroup set "$a" mark 00001500
+usage "cannot parse drop threshold '0200k' \(no leading 0 before a digit\)" sluice cgroup set "$a" drop 0200k
+usage "cannot parse rate '2\.mbit'" sluice cgroup set "$a" rate 2.mbit
 usage "top: option '-d' needs a value" sluice top -d
 usage "top: '-d' given twice" sluice top -n 1 -d 1 -d 2
 usage "top: -d takes seconds" sluice top -n 1 -d 0x1
@@ -103,8 +109,11 @@ echo "$out" | jq -e '.cgroups | length >= 1' >/dev/null || fail "show in a user 
 sluice cgroup set "$b" rate 1.5mbit burst 3000 mark 10k drop 20k mode drop weight 10000 || fail "good set"
 [ "$(sluice cgroup show -j | jq -c --arg p "${b#/sys/fs/cgroup}" '.cgroups[] | select(.path == $p) | [.rate, .burst, .mark_thresh, .drop_thresh, .mode, .weight]')" = '[1500000,3000,10240,20480,"drop",10000]' ] ||
 	fail "b's values: $(sluice cgroup show -j)"
-# A number may start or end with its point, as tc reads it.
-sluice cgroup set "$b" rate .5mbit || fail "rate .5mbit"
-expect_eq "b's rate after rate .5mbit" "$(cg_stat "$b" rate)" 500000
+# A number may start with its point, as tc reads it, or with a 0 before
+# it; a point is followed by a digit (2.mbit is refused above).
+for r in .5mbit 0.5mbit 0.50mbit; do
+	sluice cgroup set "$b" rate 1mbit && sluice cgroup set "$b" rate $r || fail "rate $r"
+	expect_eq "b's rate after rate $r" "$(cg_stat "$b" rate)" 500000
+done
 sluice cgroup set "$b" rate none || fail "rate none"
 [ "$(sluice cgroup show -j | jq --arg p "${b#/sys/fs/cgroup}" '.cgroups[] | select(.path == $p) | .rate')" = 0 ] || fail "rate none"
