@@ -321,7 +321,8 @@ static const char set_usage[] =
 	"Create or change the ingress entry of the cgroup at PATH (a directory\n"
 	"under the cgroup2 mount). Every packet its sockets receive is counted;\n"
 	"with a rate, or under a limited parent, it is also held to a rate.\n"
-	"  rate RATE    limit, in tc's units (40mbit, 1gbit, 5MBps); 'none' removes it\n"
+	"  rate RATE    limit, in tc's units (40mbit, 1gbit, 5MBps), whole bytes/s,\n"
+	"               at least 8bit; 'none' removes it\n"
 	"  burst SIZE   credit after idleness, >= 1500 bytes (default: 10 ms of\n"
 	"               rate, at least 64Kb)\n"
 	"  weight W     1..10000, share of a limited parent among its receiving\n"
@@ -332,7 +333,7 @@ static const char set_usage[] =
 	"  mode drop    drop every packet past the mark threshold\n"
 	"  mark SIZE    mark threshold (default: 5 ms of rate, at least 128Kb)\n"
 	"  drop SIZE    drop threshold (default: 4 x the mark threshold)\n"
-	"Sizes in tc's units: 64k, 1500b, 1m.\n";
+	"Sizes in tc's units: 64k, 1500b, 1m (k = 1024 bytes), whole bytes.\n";
 
 enum { CO_RATE, CO_BURST, CO_WEIGHT, CO_MODE, CO_MARK, CO_DROP };
 
@@ -359,11 +360,40 @@ static const char *why_not(int err, const char *units)
 	return err == -EILSEQ ? "no leading 0 before a digit" : units;
 }
 
+/* rate RATE|none; the usage error printed if bad. */
+static int parse_rate(const char *val, uint64_t *out)
+{
+	char exact[64];
+	int err;
+
+	*out = 0;
+	if (!strcmp(val, "none"))
+		return 0;
+	err = sl_parse_rate(val, out, exact, sizeof(exact));
+	if (err == -EDOM && !*out)
+		return sl_usage("cgroup set: rate %s is below 8bit (1 byte/s), "
+				"sluice's smallest rate", val);
+	if (err == -EDOM)
+		return sl_usage("cgroup set: rate %s is %s bytes/s: rates are whole "
+				"bytes per second", val, exact);
+	if (err)
+		return sl_usage("cgroup set: cannot parse rate '%s' (%s)", val,
+				why_not(err, "tc's units: 40mbit, 1gbit, 5MBps"));
+	if (!*out)
+		return sl_usage("cgroup set: rate must be more than 0 "
+				"('rate none' removes the limit)");
+	return 0;
+}
+
 static int parse_u32_size(const char *what, const char *val, uint32_t *out)
 {
+	char exact[64];
 	uint64_t v;
-	int err = sl_parse_size(val, &v);
+	int err = sl_parse_size(val, &v, exact, sizeof(exact));
 
+	if (err == -EDOM)
+		return sl_usage("cgroup set: %s %s is %s bytes: sizes are whole bytes",
+				what, val, exact);
 	if (err || v > UINT32_MAX)
 		return sl_usage("cgroup set: cannot parse %s '%s' (%s)", what, val,
 				why_not(err, "a size such as 64k, 1500b, 1m, below 4g"));
@@ -376,19 +406,13 @@ static int parse_set_opts(int argc, char **argv, struct cg_set_opts *o)
 {
 	const char *val;
 	uint64_t w;
-	int i, err;
+	int i;
 
 	for (i = 0; i < argc; i++) {
 		switch (sl_opt("cgroup set", set_opt_names, &o->given, argc, argv, &i, &val)) {
 		case CO_RATE:
-			if (!strcmp(val, "none"))
-				o->rate = 0;
-			else if ((err = sl_parse_rate(val, &o->rate)))
-				return sl_usage("cgroup set: cannot parse rate '%s' (%s)", val,
-						why_not(err, "tc's units: 40mbit, 1gbit, 5MBps"));
-			else if (o->rate == 0)
-				return sl_usage("cgroup set: rate must be more than 0 "
-						"('rate none' removes the limit)");
+			if (parse_rate(val, &o->rate))
+				return EXIT_USAGE;
 			break;
 		case CO_BURST:
 			if (parse_u32_size("burst", val, &o->burst))

@@ -177,10 +177,13 @@ size_t sl_char(const char *s, enum sl_char *kind, uint32_t *cp);
 size_t sl_put_text(FILE *f, const char *s);
 
 /* ---- rates and sizes in tc's units (units.c) ---- */
-/* A rate ("40mbit") in bytes/s, a size ("64k") in bytes, the nearest whole
- * number: 0, or -EINVAL, -EILSEQ (a leading 0), -ERANGE (past 2^64). */
-int sl_parse_rate(const char *s, uint64_t *bytes_per_sec);
-int sl_parse_size(const char *s, uint64_t *bytes);
+/*
+ * A rate ("40mbit") in bytes/s, a size ("64k") in bytes: 0, or -EINVAL,
+ * -EILSEQ (a leading 0), -ERANGE (past 2^64), -EDOM (not a whole number of
+ * bytes: the whole part set, and the exact amount written to @exact, "1.5").
+ */
+int sl_parse_rate(const char *s, uint64_t *bytes_per_sec, char *exact, size_t len);
+int sl_parse_size(const char *s, uint64_t *bytes, char *exact, size_t len);
 const char *sl_fmt_rate(char *buf, size_t len, double bits_per_sec);
 const char *sl_fmt_size(char *buf, size_t len, double bytes);
 const char *sl_fmt_count(char *buf, size_t len, double n);

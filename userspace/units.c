@@ -12,8 +12,11 @@
  *   kibps, mibps, gibps, tibps              = 2^10, 2^20, ... bytes/s
  * Sizes (tc's get_size): bytes, or with b, k/kb, m/mb, g/gb (powers of
  * 1024 bytes), kbit, mbit, gbit (powers of 1024 bits).
+ * sluice takes whole bytes (per second): 1.5k is 1536 bytes, 12bit (1.5
+ * bytes/s) is refused rather than rounded.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <strings.h>
 
@@ -84,33 +87,47 @@ static int parse_unit(const char *s, const struct unit *units, unsigned int div,
 	return 0;
 }
 
-/* num / den rounded to the nearest whole, into *v; -ERANGE past 2^64. */
-static int round_whole(u128 num, u128 den, uint64_t *v)
+/*
+ * num / den as whole bytes into *v: 0, -ERANGE past 2^64, or -EDOM if
+ * it has a fraction of a byte, *v then its whole part and @exact the
+ * amount as a decimal ("1.5": den is 10^n times 1 or 8, so its decimals
+ * end).
+ */
+static int whole_bytes(u128 num, u128 den, uint64_t *v, char *exact, size_t len)
 {
-	u128 q = num / den;
+	u128 q = num / den, r = num % den;
+	int n;
 
-	if (2 * (num % den) >= den)
-		q++;
 	if (q > UINT64_MAX)
 		return -ERANGE;
 	*v = (uint64_t)q;
-	return 0;
+	if (!r)
+		return 0;
+	n = snprintf(exact, len, "%" PRIu64 ".", *v);
+	for (; r && n > 0 && (size_t)n + 1 < len; n++) {
+		r *= 10;
+		exact[n] = (char)('0' + (int)(r / den));
+		r %= den;
+	}
+	if (n > 0 && (size_t)n < len)
+		exact[n] = '\0';
+	return -EDOM;
 }
 
-int sl_parse_rate(const char *s, uint64_t *bytes_per_sec)
+int sl_parse_rate(const char *s, uint64_t *bytes_per_sec, char *exact, size_t len)
 {
 	u128 num, den;
 	int err = parse_unit(s, rate_units, 8, &num, &den);
 
-	return err ? err : round_whole(num, den, bytes_per_sec);
+	return err ? err : whole_bytes(num, den, bytes_per_sec, exact, len);
 }
 
-int sl_parse_size(const char *s, uint64_t *bytes)
+int sl_parse_size(const char *s, uint64_t *bytes, char *exact, size_t len)
 {
 	u128 num, den;
 	int err = parse_unit(s, size_units, 1, &num, &den);
 
-	return err ? err : round_whole(num, den, bytes);
+	return err ? err : whole_bytes(num, den, bytes, exact, len);
 }
 
 /* "40Mbit", "1.5Gbit", "800bit": bits per second as tc prints them. */

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Bad input is refused with its message and changes nothing: a path that
 # is not a cgroup2 directory, a nonexistent path, rate 0 or unparsable
-# units, a burst smaller than one MTU, a weight out of range, thresholds
+# units, a rate below 8bit or not of whole bytes per second, a size not of
+# whole bytes, a burst smaller than one MTU, a weight out of range, thresholds
 # out of order, too many entries (the max_cgroups module parameter), and an
 # unprivileged user namespace; `sluice cgroup show -j` stays the same.
 # What the CLI refuses itself (an empty path, a number that is not
@@ -64,6 +65,12 @@ usage "cannot parse burst '0100k' \(no leading 0 before a digit\)" sluice cgroup
 usage "cannot parse mark threshold '00001500' \(no leading 0 before a digit\)" sluice cgroup set "$a" mark 00001500
 usage "cannot parse drop threshold '0200k' \(no leading 0 before a digit\)" sluice cgroup set "$a" drop 0200k
 usage "cannot parse rate '2\.mbit'" sluice cgroup set "$a" rate 2.mbit
+# sluice holds rates in whole bytes per second and sizes in whole bytes
+usage "rate 1bit is below 8bit \(1 byte/s\), sluice's smallest rate" sluice cgroup set "$a" rate 1bit
+usage "rate 12bit is 1\.5 bytes/s: rates are whole bytes per second" sluice cgroup set "$a" rate 12bit
+usage "rate 1\.1kbit is 137\.5 bytes/s: rates are whole bytes per second" sluice cgroup set "$a" rate 1.1kbit
+usage "burst 1499\.5 is 1499\.5 bytes: sizes are whole bytes" sluice cgroup set "$a" burst 1499.5
+usage "mark threshold 0\.1k is 102\.4 bytes: sizes are whole bytes" sluice cgroup set "$a" mark 0.1k
 usage "top: option '-d' needs a value" sluice top -d
 usage "top: '-d' given twice" sluice top -n 1 -d 1 -d 2
 usage "top: -d takes seconds" sluice top -n 1 -d 0x1
@@ -115,5 +122,11 @@ for r in .5mbit 0.5mbit 0.50mbit; do
 	sluice cgroup set "$b" rate 1mbit && sluice cgroup set "$b" rate $r || fail "rate $r"
 	expect_eq "b's rate after rate $r" "$(cg_stat "$b" rate)" 500000
 done
+# The smallest rate, and fractions that make whole bytes (tc's k of a
+# size is 1024 bytes).
+sluice cgroup set "$b" rate 8bit burst 1.75k mark 1.5k drop 2.25k || fail "rate 8bit burst 1.75k mark 1.5k drop 2.25k"
+expect_eq "b's rate, burst, mark and drop" "$(cg_stat "$b" rate burst mark_thresh drop_thresh)" "8 1792 1536 2304"
+sluice cgroup set "$b" rate 1.5kbps || fail "rate 1.5kbps"
+expect_eq "b's rate after rate 1.5kbps" "$(cg_stat "$b" rate)" 12000
 sluice cgroup set "$b" rate none || fail "rate none"
 [ "$(sluice cgroup show -j | jq --arg p "${b#/sys/fs/cgroup}" '.cgroups[] | select(.path == $p) | .rate')" = 0 ] || fail "rate none"
