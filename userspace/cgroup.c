@@ -360,6 +360,9 @@ static const char *why_not(int err, const char *units)
 	return err == -EILSEQ ? "no leading 0 before a digit" : units;
 }
 
+/* The largest rate the module takes: 2^40 bytes/s (kmod/ingress.c). */
+#define CG_MAX_RATE (1ULL << 40)
+
 /* rate RATE|none; the usage error printed if bad. */
 static int parse_rate(const char *val, uint64_t *out)
 {
@@ -370,6 +373,9 @@ static int parse_rate(const char *val, uint64_t *out)
 	if (!strcmp(val, "none"))
 		return 0;
 	err = sl_parse_rate(val, out, exact, sizeof(exact));
+	if (err == -ERANGE || ((!err || err == -EDOM) && *out > CG_MAX_RATE))
+		return sl_usage("cgroup set: rate %s is too large: at most 1tibps "
+				"(2^40 bytes/s, about 8.8tbit)", val);
 	if (err == -EDOM && !*out)
 		return sl_usage("cgroup set: rate %s is below 8bit (1 byte/s), "
 				"sluice's smallest rate", val);
@@ -391,12 +397,15 @@ static int parse_u32_size(const char *what, const char *val, uint32_t *out)
 	uint64_t v;
 	int err = sl_parse_size(val, &v, exact, sizeof(exact));
 
+	if (err == -ERANGE || ((!err || err == -EDOM) && v > UINT32_MAX))
+		return sl_usage("cgroup set: %s %s is too large: at most 4294967295 "
+				"bytes (4g less 1)", what, val);
 	if (err == -EDOM)
 		return sl_usage("cgroup set: %s %s is %s bytes: sizes are whole bytes",
 				what, val, exact);
-	if (err || v > UINT32_MAX)
+	if (err)
 		return sl_usage("cgroup set: cannot parse %s '%s' (%s)", what, val,
-				why_not(err, "a size such as 64k, 1500b, 1m, below 4g"));
+				why_not(err, "a size such as 64k, 1500b, 1m"));
 	*out = (uint32_t)v;
 	return 0;
 }

@@ -85,13 +85,20 @@ static int parse_proto(const char *s, uint8_t *proto)
 	return 0;
 }
 
-/* @s as a decimal u32 (sl_parse_dec); the usage error printed if not. */
-static int parse_u32(const char *what, const char *s, uint32_t *v)
+/*
+ * @s as a decimal u32 (sl_parse_dec); the usage error printed if not,
+ * naming @range, the values the kernel takes (it checks them).
+ */
+static int parse_u32(const char *what, const char *range, const char *s, uint32_t *v)
 {
 	uint64_t x;
+	int err = sl_parse_dec(s, 0, UINT32_MAX, &x);
 
-	if (sl_parse_dec(s, 0, UINT32_MAX, &x))
-		return sl_usage("invalid %s '%s' (a decimal number below 2^32, no leading 0)", what, s);
+	if (err == -ERANGE)
+		return sl_usage("invalid %s '%s' (out of range: %s)", what, s, range);
+	if (err)
+		return sl_usage("invalid %s '%s' (a decimal number in %s, no leading 0)",
+				what, s, range);
 	*v = (uint32_t)x;
 	return 0;
 }
@@ -276,6 +283,9 @@ static int parse_balance(const char *val, uint32_t *v)
 
 	if (err == -EDOM)
 		return sl_usage("invalid balance factor '%s' (at most three decimals)", val);
+	if (err == -ERANGE)
+		return sl_usage("invalid balance factor '%s' (out of range: more than 1, "
+				"at most 100)", val);
 	if (err)
 		return sl_usage("invalid balance factor '%s' (a decimal such as 1.25, no leading 0)", val);
 	*v = (uint32_t)x;
@@ -305,11 +315,11 @@ static int parse_svc_opts(const char *cmd, int argc, char **argv,
 				return EXIT_USAGE;
 			break;
 		case SO_SEED:
-			if (parse_u32("seed", val, &o->seed))
+			if (parse_u32("seed", "0..4294967295", val, &o->seed))
 				return EXIT_USAGE;
 			break;
 		case SO_TABLE_SIZE:
-			if (parse_u32("table size", val, &o->table_size))
+			if (parse_u32("table size", "251..1048573", val, &o->table_size))
 				return EXIT_USAGE;
 			break;
 		case SO_ON_DELETE:
@@ -898,7 +908,7 @@ static int parse_be_args(const char *name, int argc, char **argv,
 			goto fail;
 		} else if (sl_opt(name, be_opt_names, &b[n - 1].given, argc, argv,
 				  &i, &val) < 0 ||
-			   parse_u32("weight", val, &b[n - 1].weight)) {
+			   parse_u32("weight", "0..65535", val, &b[n - 1].weight)) {
 			goto fail;
 		}
 	}

@@ -71,6 +71,9 @@ usage "rate 12bit is 1\.5 bytes/s: rates are whole bytes per second" sluice cgro
 usage "rate 1\.1kbit is 137\.5 bytes/s: rates are whole bytes per second" sluice cgroup set "$a" rate 1.1kbit
 usage "burst 1499\.5 is 1499\.5 bytes: sizes are whole bytes" sluice cgroup set "$a" burst 1499.5
 usage "mark threshold 0\.1k is 102\.4 bytes: sizes are whole bytes" sluice cgroup set "$a" mark 0.1k
+usage "rate 200000000tbit is too large: at most 1tibps \(2\^40 bytes/s" sluice cgroup set "$a" rate 200000000tbit
+usage "rate 2tibps is too large: at most 1tibps \(2\^40 bytes/s" sluice cgroup set "$a" rate 2tibps
+usage "burst 4g is too large: at most 4294967295 bytes" sluice cgroup set "$a" burst 4g
 usage "top: option '-d' needs a value" sluice top -d
 usage "top: '-d' given twice" sluice top -n 1 -d 1 -d 2
 usage "top: -d takes seconds" sluice top -n 1 -d 0x1

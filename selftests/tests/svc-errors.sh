@@ -84,6 +84,14 @@ bad "invalid balance factor '0x2'" h sluice service set tcp $VIP4:80 balance 0x2
 bad "invalid balance factor '2e0'" h sluice service set tcp $VIP4:80 balance 2e0
 bad "invalid balance factor '1.0004' \(at most three decimals\)" h sluice service set tcp $VIP4:80 balance 1.0004
 bad "invalid balance factor '1\.'" h sluice service set tcp $VIP4:80 balance 1.
+# past what the CLI can send: the range said, not "a decimal such as 1.25"
+bad "invalid balance factor '99999999' \(out of range: more than 1, at most 100\)" \
+	h sluice service set tcp $VIP4:80 balance 99999999
+bad "invalid weight '99999999999' \(out of range: 0\.\.65535\)" \
+	h sluice backend set tcp $VIP4:80 10.1.1.2:8080 weight 99999999999
+bad "invalid table size '4294967296' \(out of range: 251\.\.1048573\)" \
+	h sluice service set udp "[$VIP6]:53" table-size 4294967296
+bad "invalid seed '4294967296' \(out of range: 0\.\.4294967295\)" h sluice service set tcp $VIP4:80 seed 4294967296
 bad "invalid balance factor '1\.5\.'" h sluice service set tcp $VIP4:80 balance 1.5.
 bad "service add: unknown option 'bogus'" h sluice service add tcp 10.96.0.11:80 bogus x
 bad "service set: unknown option 'bogus'" h sluice service set tcp $VIP4:80 balance 2 bogus x
