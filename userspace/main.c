@@ -130,12 +130,13 @@ static int cmd_help(int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* -j may stand anywhere ("sluice show -j"): take it out of argv. */
-static int strip_json_flag(int argc, char **argv)
+/* -j may also stand among a command's arguments ("sluice show -j"): take
+ * it out of argv[from..]; returns the new argc. */
+static int strip_json_flag(int argc, char **argv, int from)
 {
-	int i, n = 1;
+	int i, n = from;
 
-	for (i = 1; i < argc; i++) {
+	for (i = from; i < argc; i++) {
 		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
 			sl_opts.json = true;
 		else
@@ -184,9 +185,11 @@ static int run(int argc, char **argv)
 	const char *netns = NULL, *v;
 	int i, err;
 
-	argc = strip_json_flag(argc, argv);
+	/* The options before the command; a value (-n's) is never one. */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
+			sl_opts.json = true;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
@@ -194,12 +197,15 @@ static int run(int argc, char **argv)
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--netns") ||
 			   !strncmp(argv[i], "--netns=", 8)) {
-			if (argv[i][1] == '-' && argv[i][7] == '=')
-				v = argv[i] + 8;
-			else if (i + 1 < argc)
-				v = argv[++i];
-			else
-				return sl_usage("option '%s' needs a network namespace", argv[i]);
+			bool eq = argv[i][1] == '-' && argv[i][7] == '=';
+
+			v = eq ? argv[i] + 8 : i + 1 < argc ? argv[i + 1] : NULL;
+			/* "-n -j show": -j is an option, not a namespace */
+			if (!v || v[0] == '-')
+				return sl_usage("option '%s' needs a network namespace",
+						eq ? "--netns" : argv[i]);
+			if (!eq)
+				i++;
 			if (netns)
 				return sl_usage("'-n' given twice");
 			netns = v;
@@ -207,7 +213,9 @@ static int run(int argc, char **argv)
 			return sl_usage("unknown option '%s'", argv[i]);
 		}
 	}
+	argc = strip_json_flag(argc, argv, i);
 	if (i == argc) {
+		sl_err("missing command");
 		usage(stderr);
 		return EXIT_USAGE;
 	}

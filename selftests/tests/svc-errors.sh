@@ -110,6 +110,13 @@ expect_eq "sluice -n NS show -j" "$(sluice -n "$NS_H" show -j)" "$(ip netns exec
 expect_eq "sluice --netns=PATH show -j" "$(sluice --netns="/run/netns/$NS_H" show -j)" "$SNAP"
 bad "'-n' given twice" sluice -n "$NS_H" -n "$NS_H" service add tcp 10.96.0.11:80
 bad "option '-n' needs a network namespace" sluice -n
+# -j after -n is the JSON flag, not -n's value (before the fix it was
+# taken out first, and "show" became the namespace)
+bad "option '-n' needs a network namespace" sluice -n -j show
+bad "option '--netns' needs a network namespace" sluice --netns -j show
+bad "option '--netns' needs a network namespace" sluice --netns=-j show
+expect_eq "sluice -j -n NS show" "$(sluice -j -n "$NS_H" show)" "$SNAP"
+expect_eq "sluice -n NS -j show" "$(sluice -n "$NS_H" -j show)" "$SNAP"
 bad "invalid network namespace name '..'" sluice -n .. service add tcp 10.96.0.11:80
 refused "network namespace '$SL_ID-none': No such file or directory" \
 	sluice -n "$SL_ID-none" service add tcp 10.96.0.11:80

@@ -1,6 +1,7 @@
 #!/bin/sh
 # `sluice version`, help everywhere (the top level's lists every backend
-# command), exit statuses, output that cannot be written.
+# command), exit statuses, a missing command named, output that cannot be
+# written.
 # timeout: 60
 . /selftests/lib.sh
 ensure_module
@@ -38,5 +39,12 @@ sluice --bogus >/dev/null 2>&1; rc=$?
 expect_eq "exit status of an unknown option" "$rc" 2
 sluice version extra >/dev/null 2>&1; rc=$?
 expect_eq "exit status of an extra argument" "$rc" 2
-sluice >/dev/null 2>&1; rc=$?
-expect_eq "exit status without a command" "$rc" 2
+# Without a command: "missing command", then the usage, status 2; also
+# after the options (before the fix, -j or -n NS printed the usage alone).
+for a in "" -j "-n $SL_ID-none" "-j -n $SL_ID-none -j"; do
+	# shellcheck disable=SC2086
+	out=$(sluice $a 2>&1); rc=$?
+	expect_eq "exit status of 'sluice $a'" "$rc" 2
+	expect_eq "the first line of 'sluice $a'" "$(echo "$out" | head -n 1)" "sluice: missing command"
+	echo "$out" | grep -q '^Usage: sluice \[-j\] \[-n NETNS\] COMMAND' || fail "'sluice $a' gave no usage: $out"
+done
