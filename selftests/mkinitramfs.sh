@@ -61,7 +61,11 @@ ln -sf gojq "$root/usr/bin/jq"
 
 copy_bin "$top/userspace/sluice" /usr/sbin/sluice
 for t in "$top"/selftests/tools/sl-*; do
-	[ -x "$t" ] && [ -f "$t" ] && case $t in *.c|*.h|*.o) ;; *) copy_bin "$t" "/usr/bin/$(basename "$t")" ;; esac
+	[ -x "$t" ] && [ -f "$t" ] && case $t in
+		*.c|*.h|*.o) ;;
+		*.so) copy_bin "$t" "/usr/lib/sluice/$(basename "$t")" ;;	# LD_PRELOAD libraries
+		*) copy_bin "$t" "/usr/bin/$(basename "$t")" ;;
+	esac
 done
 
 install -m 0755 "$top/selftests/init" "$root/init"
