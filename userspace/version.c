@@ -11,6 +11,7 @@
 struct version_reply {
 	char version[64];
 	char features[512];
+	int err;	/* a reply that could not be read (printed) */
 };
 
 static int version_cb(struct nl_msg *msg, void *arg)
@@ -19,7 +20,10 @@ static int version_cb(struct nl_msg *msg, void *arg)
 	struct nlattr *tb[SLUICE_A_MAX + 1], *f;
 	int rem;
 
-	if (sl_nl_parse(msg, tb) < 0)
+	if (r->err)
+		return NL_SKIP;
+	r->err = sl_nl_parse(msg, tb);
+	if (r->err)
 		return NL_SKIP;
 	if (tb[SLUICE_A_VERSION])
 		snprintf(r->version, sizeof(r->version), "%s",
@@ -31,7 +35,7 @@ static int version_cb(struct nl_msg *msg, void *arg)
 			if (nla_type(f) != SLUICE_A_FEATURE)
 				continue;
 			if (!memchr(nla_data(f), '\0', nla_len(f))) {
-				sl_nl_malformed("a feature name without its NUL");
+				r->err = sl_nl_malformed("a feature name without its NUL");
 				return NL_SKIP;
 			}
 			snprintf(r->features + len, sizeof(r->features) - len,
@@ -45,13 +49,15 @@ static int version_cb(struct nl_msg *msg, void *arg)
 static int get_version(struct sl_nl *nl, struct version_reply *r)
 {
 	struct nl_msg *msg = sl_nl_msg(nl, SLUICE_CMD_GET_VERSION, 0);
+	int err;
 
 	if (!msg) {
 		sl_err("out of memory");
 		return -ENOMEM;
 	}
 	memset(r, 0, sizeof(*r));
-	return sl_nl_talk(nl, msg, version_cb, r);
+	err = sl_nl_talk(nl, msg, version_cb, r);
+	return err ? err : r->err;
 }
 
 int sl_nl_has_feature(struct sl_nl *nl, const char *name)

@@ -1,7 +1,7 @@
 #!/bin/sh
-# `sluice version`, help everywhere (the top level's lists every backend
-# command), exit statuses, a missing command named, output that cannot be
-# written.
+# `sluice version`, a version reply that cannot be read refused, help
+# everywhere (the top level's lists every backend command), exit statuses,
+# a missing command named, output that cannot be written.
 # timeout: 60
 . /selftests/lib.sh
 ensure_module
@@ -18,6 +18,35 @@ js=$(sluice -j version) || fail "sluice -j version failed"
 echo "$js" | jq -e '.features | index("genl-v1")' >/dev/null || fail "JSON features wrong: $js"
 # -j may also follow the command
 [ "$(sluice version -j | jq -r .cli)" = "$(echo "$js" | jq -r .cli)" ] || fail "'version -j' differs"
+
+# A reply that cannot be read is an error (status 1, "malformed reply"),
+# not a version with a part missing (before the fix: status 0).
+# sl-mangle.so damages the module's reply as a broken module would send it:
+# its version or its first feature name without the NUL.
+MANGLE=/usr/lib/sluice/sl-mangle.so
+# mangled MODE CMD...: CMD's output, with replies damaged as MODE says
+mangled() {
+	local m=$1
+	shift
+	rm -f "$SL_TMP/mangled"
+	LD_PRELOAD=$MANGLE SL_MANGLE=$m SL_MANGLE_LOG="$SL_TMP/mangled" "$@"
+}
+for m in version-nul feature-nul; do
+	for j in "" -j; do
+		# shellcheck disable=SC2086
+		out=$(mangled $m sluice $j version 2>"$SL_TMP/err") &&
+			fail "sluice $j version with a damaged reply ($m) succeeded: $out"
+		[ -s "$SL_TMP/mangled" ] || fail "$m: sl-mangle.so changed nothing"
+		grep -q "malformed reply from the kernel" "$SL_TMP/err" ||
+			fail "sluice $j version, $m: said '$(cat "$SL_TMP/err")'"
+		[ -z "$j" ] || [ -z "$out" ] || fail "sluice -j version, $m: printed '$out'"
+	done
+done
+# The feature list asked for before a backend list is sent: the same.
+out=$(mangled feature-nul sluice backend replace tcp 10.96.0.10:80 2>&1) &&
+	fail "backend replace with a damaged feature list succeeded: $out"
+echo "$out" | grep -q "malformed reply from the kernel" || fail "backend replace, feature-nul: said '$out'"
+log "damaged version replies refused: $out"
 
 sluice --help | grep -q 'Usage: sluice' || fail "sluice --help"
 sluice version --help | grep -q 'Usage: sluice version' || fail "sluice version --help"
