@@ -632,7 +632,8 @@ static int cmd_cg_show(int argc, char **argv)
 		for (i = from; i < to; i++)
 			show_json_one(&l.v[order[i]]);
 		js_end_arr();
-		if (!top) {
+		/* only if measured: zeros would say none was received */
+		if (!top && l.have_unattr) {
 			js_key("unattributed");
 			js_begin_obj();
 			js_u64("bytes", l.unattr.bytes);
@@ -644,7 +645,7 @@ static int cmd_cg_show(int argc, char **argv)
 	} else {
 		for (i = from; i < to; i++)
 			show_text_one(&l.v[order[i]]);
-		if (!top) {
+		if (!top && l.have_unattr) {
 			char by[32];
 
 			printf("unattributed (this network namespace): rx %s %" PRIu64 " packets\n",

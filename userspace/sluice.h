@@ -225,7 +225,7 @@ struct sl_cg_list {
 	size_t n, cap;
 	size_t *by_id;			/* v's indices sorted by ID */
 	struct sl_cg_stats unattr;	/* this netns' unattributed packets */
-	bool have_unattr;
+	bool have_unattr;		/* the module sent them */
 };
 /* Fills @c (free() c->path) from a SLUICE_A_CGROUP nest; -errno, printed. */
 int sl_cg_parse(struct nlattr *nest, struct sl_cg *c);

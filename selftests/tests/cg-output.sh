@@ -8,7 +8,8 @@
 # \xe2\x80\xae, \xe2\x80\x8b, \xf3\xa0\x80\x81, no raw control byte) and
 # as valid UTF-8 in JSON (\u001b, \ufffd, \u202e, \u200b, \udb40\udc01).
 # A path longer than 511 bytes is shown whole; `cgroup show PATH` shows
-# PATH's subtree. top gives no rate, rather than an absurd one, to an
+# PATH's subtree. The unattributed counts are left out if the module does
+# not send them. top gives no rate, rather than an absurd one, to an
 # entry deleted and created again between two refreshes (its counters went
 # back). Output that cannot be written fails.
 # timeout: 90
@@ -76,6 +77,27 @@ expect_eq "long path" \
 sluice cgroup show | grep -qF "${long#/sys/fs/cgroup}  rate" || fail "text: no long path: $(sluice cgroup show)"
 expect_eq "the subtree of $l" "$(sluice -j cgroup show "$CG_TOP/$l" | jq -c '[.cgroups[] | .path | length]')" \
 	"[$((${#REL} + 201)),$((${#REL} + 603))]"
+
+# The unattributed packets are shown as the module reports them, and not
+# at all if it does not (before the fix: zeros, as if measured).
+sluice -j cgroup show | jq -e '.unattributed.packets >= 0' >/dev/null ||
+	fail "no unattributed counts: $(sluice -j cgroup show)"
+sluice cgroup show | grep -q '^unattributed (this network namespace): rx ' ||
+	fail "no unattributed line: $(sluice cgroup show)"
+# without_unattr J: cgroup show (-j if J) with the counts taken out of the reply
+without_unattr() {
+	rm -f "$SL_TMP/mangled"
+	LD_PRELOAD=/usr/lib/sluice/sl-mangle.so SL_MANGLE=no-unattributed \
+		SL_MANGLE_LOG="$SL_TMP/mangled" sluice $1 cgroup show >"$SL_TMP/nounattr" ||
+		fail "cgroup show $1 without the unattributed counts failed"
+	[ -s "$SL_TMP/mangled" ] || fail "sl-mangle.so took nothing out"
+}
+without_unattr -j
+jq -e '(has("unattributed") | not) and (.cgroups | length > 0)' "$SL_TMP/nounattr" >/dev/null ||
+	fail "cgroup show -j without the counts: $(cat "$SL_TMP/nounattr")"
+without_unattr ""
+grep -q '^unattributed' "$SL_TMP/nounattr" && fail "cgroup show without the counts: $(cat "$SL_TMP/nounattr")"
+grep -qF "${long#/sys/fs/cgroup}  rate" "$SL_TMP/nounattr" || fail "cgroup show without the counts: $(cat "$SL_TMP/nounattr")"
 
 # top: an entry deleted and created again between two refreshes has no
 # rate for that interval (before the fix, its counters going back showed
