@@ -107,6 +107,23 @@ struct nl_msg *sl_nl_msg_sized(struct sl_nl *nl, uint8_t cmd, int flags,
 }
 
 /*
+ * From an extended ACK's attributes @tb, its message and (in *offs, 0 if
+ * none) the offset of the attribute it names in the request, each only if
+ * it is what it claims to be: a string with its NUL, a u32.
+ */
+static const char *extack_get(struct nlattr **tb, uint32_t *offs)
+{
+	struct nlattr *m = tb[NLMSGERR_ATTR_MSG], *o = tb[NLMSGERR_ATTR_OFFS];
+
+	*offs = 0;
+	if (o && nla_len(o) >= (int)sizeof(uint32_t))
+		*offs = nla_get_u32(o);
+	if (!m || nla_len(m) < 1 || !memchr(nla_data(m), '\0', (size_t)nla_len(m)))
+		return NULL;
+	return nla_data(m);
+}
+
+/*
  * The extended-ACK message that follows an error, if the kernel sent one,
  * and the offset of the attribute it names in the request (0 if none).
  */
@@ -128,11 +145,7 @@ static const char *extack_msg(struct nlmsgerr *e, uint32_t *offs)
 		      (struct nlattr *)((char *)e + off),
 		      hdr->nlmsg_len - NLMSG_HDRLEN - off, NULL) < 0)
 		return NULL;
-	if (tb[NLMSGERR_ATTR_OFFS])
-		*offs = nla_get_u32(tb[NLMSGERR_ATTR_OFFS]);
-	if (!tb[NLMSGERR_ATTR_MSG])
-		return NULL;
-	return nla_get_string(tb[NLMSGERR_ATTR_MSG]);
+	return extack_get(tb, offs);
 }
 
 static const char *errno_hint(int err)
@@ -206,13 +219,13 @@ static int on_finish(struct nl_msg *msg, void *arg)
 	if (err < 0) {
 		struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = { 0 };
 		int off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(int));
+		uint32_t offs;
 
-		if (hdr->nlmsg_flags & NLM_F_ACK_TLVS && (int)hdr->nlmsg_len > off)
-			nla_parse(tb, NLMSGERR_ATTR_MAX,
-				  (struct nlattr *)((char *)hdr + off),
-				  hdr->nlmsg_len - off, NULL);
-		report(st, err, tb[NLMSGERR_ATTR_MSG] ?
-				nla_get_string(tb[NLMSGERR_ATTR_MSG]) : NULL, 0);
+		if (hdr->nlmsg_flags & NLM_F_ACK_TLVS && (int)hdr->nlmsg_len > off &&
+		    nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)hdr + off),
+			      hdr->nlmsg_len - off, NULL) < 0)
+			memset(tb, 0, sizeof(tb));
+		report(st, err, extack_get(tb, &offs), 0);
 		st->err = err;
 	}
 	/* A dump whose objects changed under it: the caller retries. */

@@ -5,11 +5,12 @@
 # weight or table size out of range, a table size that is not prime, and
 # the capacity limits (services per namespace, backends per service,
 # lowered through the module parameters). Each is refused with the
-# kernel's extended-ACK message, printed by the CLI, and leaves
-# `sluice show -j` exactly as it was. What the CLI cannot send (a number
-# that is not decimal, more than three decimals (1.2500 has two), a point
-# without a digit after it, an unknown or repeated option, a backend set
-# without its weight) is a usage error, said once;
+# kernel's extended-ACK message, printed by the CLI (unless it is not a
+# string with its NUL), and leaves `sluice show -j` exactly as it was.
+# What the CLI cannot send (a number that is not decimal, more than three
+# decimals (1.2500 has two), a point without a digit after it, an unknown
+# or repeated option, a backend set without its weight) is a usage error,
+# said once;
 # a leading 0 is refused; `show` prints the balance factor as given;
 # `show` leaves out a service deleted while it runs; and -n NETNS works in
 # the namespace it names, or says why it cannot.
@@ -65,6 +66,20 @@ refused "table size must be prime" h sluice service add tcp 10.96.0.11:80 sched 
 refused "table size must be prime" h sluice service set udp "[$VIP6]:53" table-size 1000
 refused "table size must be prime" h sluice service set udp "[$VIP6]:53" sched chbl table-size 4095
 log "every bad value refused"
+
+# The kernel's message is printed only if it is a whole string: one
+# without its NUL (sl-mangle.so takes it off, as a broken kernel might
+# send it) would be read past its end (before the fix: "the service
+# existsx" and whatever bytes follow). The error's own text stands in.
+for c in "service add tcp $VIP4:80|File exists" "backend show tcp 10.96.0.99:80|No such file or directory"; do
+	rm -f "$SL_TMP/mangled"
+	# shellcheck disable=SC2086
+	out=$(env LD_PRELOAD=/usr/lib/sluice/sl-mangle.so SL_MANGLE=extack-nul \
+		SL_MANGLE_LOG="$SL_TMP/mangled" sluice -n "$NS_H" ${c%|*} 2>&1) &&
+		fail "'${c%|*}' with a damaged extended ACK succeeded: $out"
+	[ -s "$SL_TMP/mangled" ] || fail "'${c%|*}': sl-mangle.so changed nothing"
+	expect_eq "'${c%|*}' with a damaged extended ACK" "$out" "sluice: ${c#*|}"
+done
 
 # What the CLI refuses itself: status 2, the message once, nothing changed.
 bad() {
