@@ -59,21 +59,27 @@ usage "weight must be an integer from 1 to 10000 \(no leading 0\), not '010'" sl
 usage "cannot parse rate '0x10mbit'" sluice cgroup set "$a" rate 0x10mbit
 usage "cannot parse rate '1e1mbit'" sluice cgroup set "$a" rate 1e1mbit
 usage "cannot parse burst ' 64k'" sluice cgroup set "$a" burst " 64k"
-usage "cannot parse rate '0100mbit' \(no leading 0 before a digit\)" sluice cgroup set "$a" rate 0100mbit
-usage "cannot parse rate '00.5mbit' \(no leading 0 before a digit\)" sluice cgroup set "$a" rate 00.5mbit
-usage "cannot parse burst '0100k' \(no leading 0 before a digit\)" sluice cgroup set "$a" burst 0100k
-usage "cannot parse mark threshold '00001500' \(no leading 0 before a digit\)" sluice cgroup set "$a" mark 00001500
-usage "cannot parse drop threshold '0200k' \(no leading 0 before a digit\)" sluice cgroup set "$a" drop 0200k
-usage "cannot parse rate '2\.mbit'" sluice cgroup set "$a" rate 2.mbit
-# sluice holds rates in whole bytes per second and sizes in whole bytes
-usage "rate 1bit is below 8bit \(1 byte/s\), sluice's smallest rate" sluice cgroup set "$a" rate 1bit
-usage "rate 12bit is 1\.5 bytes/s: rates are whole bytes per second" sluice cgroup set "$a" rate 12bit
-usage "rate 1\.1kbit is 137\.5 bytes/s: rates are whole bytes per second" sluice cgroup set "$a" rate 1.1kbit
-usage "burst 1499\.5 is 1499\.5 bytes: sizes are whole bytes" sluice cgroup set "$a" burst 1499.5
-usage "mark threshold 0\.1k is 102\.4 bytes: sizes are whole bytes" sluice cgroup set "$a" mark 0.1k
-usage "rate 200000000tbit is too large: at most 1tibps \(2\^40 bytes/s" sluice cgroup set "$a" rate 200000000tbit
-usage "rate 2tibps is too large: at most 1tibps \(2\^40 bytes/s" sluice cgroup set "$a" rate 2tibps
-usage "burst 4g is too large: at most 4294967295 bytes" sluice cgroup set "$a" burst 4g
+# A leading 0, a point without a digit after it; a rate below 8bit or not
+# of whole bytes per second, a size not of whole bytes (sluice holds them
+# so); a rate or size too large: OPTION|VALUE|what is said.
+while IFS='|' read -r opt val re; do
+	usage "$re" sluice cgroup set "$a" "$opt" "$val" </dev/null
+done <<'EOF'
+rate|0100mbit|cannot parse rate '0100mbit' \(no leading 0 before a digit\)
+rate|00.5mbit|cannot parse rate '00\.5mbit' \(no leading 0 before a digit\)
+burst|0100k|cannot parse burst '0100k' \(no leading 0 before a digit\)
+mark|00001500|cannot parse mark threshold '00001500' \(no leading 0 before a digit\)
+drop|0200k|cannot parse drop threshold '0200k' \(no leading 0 before a digit\)
+rate|2.mbit|cannot parse rate '2\.mbit'
+rate|1bit|rate 1bit is below 8bit \(1 byte/s\), sluice's smallest rate
+rate|12bit|rate 12bit is 1\.5 bytes/s: rates are whole bytes per second
+rate|1.1kbit|rate 1\.1kbit is 137\.5 bytes/s: rates are whole bytes per second
+burst|1499.5|burst 1499\.5 is 1499\.5 bytes: sizes are whole bytes
+mark|0.1k|mark threshold 0\.1k is 102\.4 bytes: sizes are whole bytes
+rate|200000000tbit|rate 200000000tbit is too large: at most 1tibps \(2\^40 bytes/s
+rate|2tibps|rate 2tibps is too large: at most 1tibps \(2\^40 bytes/s
+burst|4g|burst 4g is too large: at most 4294967295 bytes
+EOF
 usage "top: option '-d' needs a value" sluice top -d
 usage "top: '-d' given twice" sluice top -n 1 -d 1 -d 2
 usage "top: -d takes seconds" sluice top -n 1 -d 0x1
