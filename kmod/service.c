@@ -63,6 +63,17 @@ static struct sl_svc_net *sl_sv(struct sluice_net *sn)
 	return &sn->svc;
 }
 
+/*
+ * @svc's backends or kept backends changed (or it is new): a dump of them
+ * taken across this is interrupted, one of another service's is not.
+ * Must hold sn->lock.
+ */
+static void sl_svc_bes_changed(struct sl_service *svc)
+{
+	lockdep_assert_held(&svc->sn->lock);
+	svc->be_gen = ++svc->sn->svc.gen;
+}
+
 static u32 sl_svc_hashfn(u16 family, u8 proto,
 			 const union nf_inet_addr *addr, __be16 port)
 {
@@ -169,7 +180,7 @@ static bool sl_svc_prune_retired(struct sl_service *svc)
 		}
 		list_del(&be->list);
 		sl_backend_put(be);
-		svc->sn->svc.gen++;	/* dumps list the retired ones */
+		sl_svc_bes_changed(svc);	/* dumps list the retired ones */
 	}
 	return waiting;
 }
@@ -179,7 +190,7 @@ static bool sl_svc_prune_retired(struct sl_service *svc)
  * the retired list (KEEP: if it comes back, its connections are its load),
  * with @gp, the grace period (start_poll_synchronize_rcu()) after which no
  * packet that read a state listing it can still be assigning to it: it is
- * dropped once that has passed and its load is 0 (sl_svc_prune_retired(),
+ * dropped once that has passed and it holds no connection (sl_svc_prune_retired(),
  * from sl_retired_gc() at the latest: the caller kicks it, and so does the
  * release of its last connection). Reading its load now would miss such
  * a connection. Must hold sn->lock.
@@ -191,7 +202,7 @@ static void sl_be_park(struct sl_service *svc, struct sl_backend *be,
 	be->gp = gp;
 	WRITE_ONCE(be->parked, true);
 	list_add(&be->list, &svc->retired);
-	svc->sn->svc.gen++;	/* dumps list the retired ones */
+	sl_svc_bes_changed(svc);	/* dumps list the retired ones */
 }
 
 /*
@@ -858,7 +869,7 @@ int sl_nl_svc_new(struct sk_buff *skb, struct genl_info *info)
 	list_add_tail(&svc->list, &sv->services);
 	hlist_add_head_rcu(&svc->hnode,
 			   &sv->hash[sl_svc_hashfn(k.family, k.proto, &k.addr, k.port)]);
-	sv->gen++;
+	sl_svc_bes_changed(svc);	/* a service of that key is new */
 	err = 0;
 out:
 	mutex_unlock(&sn->lock);
@@ -1263,7 +1274,7 @@ static int sl_be_reqs_take(struct sl_service *svc, struct sl_be_req *r,
 			/* nothing kept: it comes back new */
 			list_del(&be->list);
 			sl_backend_put(be);
-			svc->sn->svc.gen++;
+			sl_svc_bes_changed(svc);
 			continue;
 		}
 		q->be = be;
@@ -1356,7 +1367,7 @@ static int sl_be_change(struct genl_info *info, enum sl_be_op op)
 	}
 	svc->nbackends = st->n;
 	sl_svc_publish(svc, st);
-	sn->svc.gen++;
+	sl_svc_bes_changed(svc);
 	sl_be_dispose(sn, svc, &gone,
 		      svc->opts.on_delete == SLUICE_ON_DELETE_FLUSH);
 out:
@@ -1635,7 +1646,6 @@ int sl_nl_be_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	}
 
 	mutex_lock(&sn->lock);
-	cb->seq = sn->svc.gen;
 	/* A service deleted with its connections kept shows them too. */
 	svc = sl_svc_find(sn, &k);
 	if (!svc) {
@@ -1648,6 +1658,8 @@ int sl_nl_be_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		NL_SET_ERR_MSG(cb->extack, "no such service");
 		return -ENOENT;
 	}
+	/* Only this service's changes interrupt the dump (not the others'). */
+	cb->seq = svc->be_gen;
 	/*
 	 * The configured backends, then the deleted ones still kept (those
 	 * whose connections have all ended wait to be pruned: not shown).

@@ -143,6 +143,8 @@ struct sl_service {
 	 */
 	struct list_head retired;
 	struct sl_svc_state __rcu *state;
+	u32 be_gen;			/* sl_svc_net.gen at the last change
+					 * of either list; under lock */
 
 	/* counters */
 	atomic_t total;			/* live connections, all backends */

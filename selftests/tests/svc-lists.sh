@@ -79,6 +79,29 @@ LIST=$(awk 'BEGIN { for (i = 0; i < 6000; i++) printf "10.2.%d.%d:80 ", i / 200,
 h sluice backend add tcp $VIP $LIST || fail "backend add of 6,000"
 expect_eq "backends after adding 6,000" "$(svc_jq tcp $VIP4 .backends_num)" 6001
 expect_eq "backends listed" "$(svc_jq tcp $VIP4 '.backends | length')" 6001
+# A dump of one service's backends is interrupted (and retried) by
+# changes to that service only: another's churn leaves it whole (it was
+# interrupted by any change in the namespace, and the CLI gave up after
+# 10 tries: "the backends kept changing while being read").
+h sluice service add tcp 10.96.0.11:80 || fail "service add (churn)"
+(
+	end=$(($(date +%s) + 12))
+	while [ "$(date +%s)" -lt $end ]; do
+		h sluice backend add tcp 10.96.0.11:80 10.5.0.1:80 >/dev/null 2>&1
+		h sluice backend del tcp 10.96.0.11:80 10.5.0.1:80 >/dev/null 2>&1
+	done
+) &
+churn=$!
+cleanup_add "kill $churn 2>/dev/null"
+n=0 end=$(($(date +%s) + 10))
+while [ "$(date +%s)" -lt $end ]; do
+	out=$(h sluice -j service show tcp $VIP 2>&1 >/dev/null) ||
+		fail "service show of 6,001 backends while another service churned (read $n times): $out"
+	n=$((n + 1))
+done
+wait $churn
+h sluice service del tcp 10.96.0.11:80 || fail "service del (churn)"
+log "6,001 backends read $n times while another service's backends churned"
 SNAP=$(h sluice show -j)
 # shellcheck disable=SC2086
 out=$(h sluice backend add tcp $VIP 10.3.0.1:80 $LIST 2>&1) &&

@@ -134,6 +134,9 @@
  *             connections still live, with SLUICE_BE_A_DELETED (flag),
  *             its last WEIGHT and its STATS (they count in the service's
  *             live total; the backend takes nothing new).
+ *   The dump resumes across messages; if that service's backends
+ *   changed while it was being taken (not another service's), the
+ *   messages carry NLM_F_DUMP_INTR and the client should retry.
  *
  * SLUICE_CMD_CGROUP_SET (do)
  *   request:  SLUICE_A_CGROUP       NLA_NESTED
