@@ -15,8 +15,12 @@ world_setup
 a=$(cg_new a)
 b=$(cg_new b)
 sluice cgroup set "$a" rate 10mbit weight 200 || fail "cgroup set a"
-conf() { sluice cgroup show -j | jq -S '[.cgroups[] | del(.bytes, .packets, .marked, .dropped)]'; }
+# (jq is gojq, whose objects' keys are always sorted: it has no -S)
+conf() { sluice cgroup show -j | jq -c '[.cgroups[] | del(.bytes, .packets, .marked, .dropped)]'; }
 before=$(conf)
+# what the checks below compare with: a's entry, with its rate
+echo "$before" | jq -e 'length == 1 and .[0].rate == 10000000' >/dev/null ||
+	fail "the entries before the refused requests: '$before'"
 same() { [ "$(conf)" = "$before" ] || fail "after '$*': the entries changed: $(conf)"; }
 
 refused() { # refused REGEX ARGS...: sluice ARGS fails, says REGEX, changes nothing
@@ -37,6 +41,7 @@ refused "cannot parse burst" sluice cgroup set "$a" burst 10xb
 refused "weight must be an integer from 1 to 10000" sluice cgroup set "$a" weight 0
 refused "weight must be an integer from 1 to 10000" sluice cgroup set "$a" weight 10001
 refused "weight must be an integer from 1 to 10000" sluice cgroup set "$b" weight -5
+refused "weight must be an integer from 1 to 10000" sluice cgroup set "$a" weight 5.0
 refused "drop threshold must not be below the mark threshold" sluice cgroup set "$a" mark 200k drop 100k
 refused "mode is 'ecn' or 'drop'" sluice cgroup set "$a" mode red
 refused "unknown option 'speed'" sluice cgroup set "$a" speed 1mbit
