@@ -67,7 +67,8 @@ int sl_parse_dec(const char *s, unsigned int decimals, uint64_t max,
 
 	if (len < 0)
 		return len;
-	if (s[len])
+	/* a whole number has no point, not even "5.0" */
+	if (s[len] || (!decimals && strchr(s, '.')))
 		return -EINVAL;
 	if (n.d > decimals || n.inexact)
 		return -EDOM;

@@ -90,6 +90,11 @@ bad "invalid port ' 80'" h sluice service add tcp "10.96.0.11: 80"
 bad "invalid port '\+80'" h sluice service add tcp 10.96.0.11:+80
 bad "invalid port '0x50'" h sluice service add tcp 10.96.0.11:0x50
 bad "invalid port '80x'" h sluice service add tcp 10.96.0.11:80x
+# whole numbers take no point (one shared reader took "80.0" as 80)
+bad "invalid port '80.0'" h sluice service add tcp 10.96.0.11:80.0
+bad "invalid weight '\.0'" h sluice backend set tcp $VIP4:80 10.1.1.2:8080 weight .0
+bad "invalid weight '5\.0'" h sluice backend set tcp $VIP4:80 10.1.1.2:8080 weight 5.0
+bad "invalid seed '7\.000'" h sluice service set tcp $VIP4:80 seed 7.000
 bad "invalid port '65536'" h sluice backend add tcp $VIP4:80 10.1.1.3:65536
 bad "invalid weight ' \+5'" h sluice backend add tcp $VIP4:80 10.1.1.3:8080 weight " +5"
 bad "invalid weight '0x10'" h sluice backend set tcp $VIP4:80 10.1.1.2:8080 weight 0x10
