@@ -164,11 +164,15 @@ static const unsigned long sluice_cmd_takes[SLUICE_CMD_MAX + 1] = {
 	[SLUICE_CMD_CGROUP_GET]		= BIT(SLUICE_A_CGROUP),
 };
 
-/* @attrs, of a request for @cmd, are all of a kind @cmd takes. */
+/*
+ * @attrs, of a request for @cmd, are all of a kind @cmd takes (if
+ * @any_taken; none if not).
+ */
 static int sluice_nl_takes(u8 cmd, struct nlattr **attrs,
-			   struct netlink_ext_ack *extack)
+			   struct netlink_ext_ack *extack, bool any_taken)
 {
-	unsigned long takes = cmd <= SLUICE_CMD_MAX ? sluice_cmd_takes[cmd] : 0;
+	unsigned long takes = any_taken && cmd <= SLUICE_CMD_MAX ?
+			      sluice_cmd_takes[cmd] : 0;
 	int i;
 
 	for (i = 1; attrs && i <= SLUICE_A_MAX; i++) {
@@ -194,19 +198,22 @@ static int sluice_nl_takes(u8 cmd, struct nlattr **attrs,
 static int sluice_nl_pre_doit(const struct sl_genl_doit_ops *ops,
 			      struct sk_buff *skb, struct genl_info *info)
 {
-	return sluice_nl_takes(info->genlhdr->cmd, info->attrs, info->extack);
+	return sluice_nl_takes(info->genlhdr->cmd, info->attrs, info->extack,
+			       true);
 }
 
 /*
  * The same for a dump, called by its dumpit: at every call, as 6.1 gives
  * a dump's start no extended ACK; the error then ends the dump, in its
- * NLMSG_DONE with the message.
+ * NLMSG_DONE with the message. Dumps list everything but the backend
+ * dump, which lists one service's: none takes anything else.
  */
 int sluice_nl_dump_takes(struct netlink_callback *cb)
 {
 	const struct genlmsghdr *g = nlmsg_data(cb->nlh);
 
-	return sluice_nl_takes(g->cmd, sl_dump_attrs(cb), cb->extack);
+	return sluice_nl_takes(g->cmd, sl_dump_attrs(cb), cb->extack,
+			       g->cmd == SLUICE_CMD_BACKEND_GET);
 }
 
 /*

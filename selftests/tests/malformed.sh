@@ -107,6 +107,11 @@ takes 22 "only the service's key is expected: its options are set by service req
 takes 22 "this request takes no service" $CMD_CGROUP_GET $SVC_KEY $A_CGROUP:nest 1:u64:1 end
 # shellcheck disable=SC2086
 takes 22 "this request takes no backend" --dump $CMD_SERVICE_GET $BE1
+# (the dumps of services and cgroups list them all: they take no key)
+# shellcheck disable=SC2086
+takes 22 "this request takes no service" --dump $CMD_SERVICE_GET $SVC_KEY
+# shellcheck disable=SC2086
+takes 22 "this request takes no cgroup" --dump $CMD_CGROUP_GET $A_CGROUP:nest 1:u64:1 end
 # shellcheck disable=SC2086
 takes 22 "only the service's key is expected: its options are set by service requests" \
 	--dump $CMD_BACKEND_GET $A_SERVICE:nest 1:u8:6 2:u16:2 3:bin:0a60000a $SVC_A_PORT:u16:80 \

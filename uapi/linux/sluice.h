@@ -22,8 +22,10 @@
  * nothing. An attribute a command does not take is refused (-EINVAL), not
  * ignored: a top-level one of another kind ("this request takes no
  * backend"), and a service's options where only its key is expected
- * (SERVICE_DEL, SERVICE_GET, the BACKEND_* commands). A dump reports such
- * an error in its NLMSG_DONE, with the extended ACK.
+ * (SERVICE_DEL, SERVICE_GET, the BACKEND_* commands). The dumps of
+ * services and cgroups take no attribute, the backend dump a service's
+ * key. A dump reports such an error in its NLMSG_DONE, with the extended
+ * ACK.
  *
  * Byte order: every integer attribute is in host byte order, ports
  * included. Addresses are SLUICE_*_A_ADDR binary attributes of exactly 4
