@@ -587,18 +587,18 @@ static int sl_parse_family(struct nlattr *a, u16 *family,
 }
 
 /*
- * SLUICE_A_SERVICE of @info, parsed into @tb, and its key into @k. With
- * @key_only (requests that name a service but set none of its options),
- * an option is refused rather than ignored.
+ * SLUICE_A_SERVICE of a request's @attrs, parsed into @tb, and its key into
+ * @k. With @key_only (requests that name a service but set none of its
+ * options), an option is refused rather than ignored.
  */
-static int sl_parse_svc_key(struct genl_info *info, struct nlattr **tb,
-			    struct sl_key *k, bool key_only)
+static int sl_parse_svc_key_attrs(struct nlattr **attrs, struct nlattr **tb,
+				  struct sl_key *k, bool key_only,
+				  struct netlink_ext_ack *extack)
 {
-	struct netlink_ext_ack *extack = info->extack;
-	struct nlattr *nest = info->attrs[SLUICE_A_SERVICE];
+	struct nlattr *nest = attrs[SLUICE_A_SERVICE];
 	int err, i;
 
-	if (GENL_REQ_ATTR_CHECK(info, SLUICE_A_SERVICE))
+	if (NL_REQ_ATTR_CHECK(extack, NULL, attrs, SLUICE_A_SERVICE))
 		return -EINVAL;
 	err = nla_parse_nested(tb, SLUICE_SVC_A_MAX, nest, sluice_svc_policy,
 			       extack);
@@ -631,6 +631,13 @@ static int sl_parse_svc_key(struct genl_info *info, struct nlattr **tb,
 		return err;
 	k->port = htons(nla_get_u16(tb[SLUICE_SVC_A_PORT]));
 	return 0;
+}
+
+static int sl_parse_svc_key(struct genl_info *info, struct nlattr **tb,
+			    struct sl_key *k, bool key_only)
+{
+	return sl_parse_svc_key_attrs(info->attrs, tb, k, key_only,
+				      info->extack);
 }
 
 /* The optional attributes of @tb over @o (defaults or current values). */
@@ -1634,16 +1641,9 @@ int sl_nl_be_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		NL_SET_ERR_MSG(cb->extack, "the service is required");
 		return -EINVAL;
 	}
-	{
-		struct genl_info fake = {
-			.attrs = attrs,
-			.extack = cb->extack,
-		};
-
-		err = sl_parse_svc_key(&fake, tb, &k, true);
-		if (err)
-			return err;
-	}
+	err = sl_parse_svc_key_attrs(attrs, tb, &k, true, cb->extack);
+	if (err)
+		return err;
 
 	mutex_lock(&sn->lock);
 	/* A service deleted with its connections kept shows them too. */
