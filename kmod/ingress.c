@@ -1085,11 +1085,15 @@ fail:
 	module_put(THIS_MODULE);
 }
 
-/* Parsed SLUICE_A_CGROUP. */
-static int sluice_cg_parse(struct genl_info *info, struct nlattr **tb)
+/*
+ * Parsed SLUICE_A_CGROUP. With @key_only (requests that name an entry but
+ * set nothing), a setting is refused rather than ignored.
+ */
+static int sluice_cg_parse(struct genl_info *info, struct nlattr **tb,
+			   bool key_only)
 {
 	struct nlattr *nest = info->attrs[SLUICE_A_CGROUP];
-	int err;
+	int err, i;
 
 	if (GENL_REQ_ATTR_CHECK(info, SLUICE_A_CGROUP))
 		return -EINVAL;
@@ -1097,6 +1101,13 @@ static int sluice_cg_parse(struct genl_info *info, struct nlattr **tb)
 			       info->extack);
 	if (err)
 		return err;
+	for (i = SLUICE_CG_A_RATE; key_only && i <= SLUICE_CG_A_DROP_THRESH; i++) {
+		if (tb[i]) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[i],
+					    "only the cgroup's id is expected: its settings are set by CGROUP_SET");
+			return -EINVAL;
+		}
+	}
 	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, SLUICE_CG_A_ID))
 		return -EINVAL;
 	return 0;
@@ -1144,7 +1155,7 @@ int sluice_nl_cgroup_set(struct sk_buff *skb, struct genl_info *info)
 
 	if (!sluice_cg_may_change(skb, info))
 		return -EPERM;
-	err = sluice_cg_parse(info, tb);
+	err = sluice_cg_parse(info, tb, false);
 	if (err)
 		return err;
 
@@ -1275,7 +1286,7 @@ int sluice_nl_cgroup_del(struct sk_buff *skb, struct genl_info *info)
 
 	if (!sluice_cg_may_change(skb, info))
 		return -EPERM;
-	err = sluice_cg_parse(info, tb);
+	err = sluice_cg_parse(info, tb, true);
 	if (err)
 		return err;
 	cgrp = sluice_cg_get_cgroup(info, tb);
@@ -1307,7 +1318,7 @@ int sluice_nl_cgroup_get(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int err;
 
-	err = sluice_cg_parse(info, tb);
+	err = sluice_cg_parse(info, tb, true);
 	if (err)
 		return err;
 	cgrp = sluice_cg_get_cgroup(info, tb);

@@ -3,8 +3,8 @@
 # is not a cgroup2 directory, a nonexistent path, rate 0 or unparsable
 # units, a rate below 8bit or not of whole bytes per second, a size not of
 # whole bytes, a burst smaller than one MTU, a weight out of range, thresholds
-# out of order, too many entries (the max_cgroups module parameter), and an
-# unprivileged user namespace; `sluice cgroup show -j` stays the same.
+# out of order, a setting sent with a delete or a get, too many entries (the
+# max_cgroups module parameter), and an unprivileged user namespace; `sluice cgroup show -j` stays the same.
 # What the CLI refuses itself (an empty path, a number that is not
 # decimal or has a leading 0, an option given twice or without its value,
 # also top's) is a usage error, said once.
@@ -100,6 +100,16 @@ out=$(sl-genl $CMD_CGROUP_SET $A_CGROUP:nest $CG_A_ID:u64:$(stat -c %i "$a") $CG
 	fail "weight 0 accepted by the kernel: $out"
 log "kernel, weight 0: $out"
 same "raw weight 0"
+# A request that names an entry without setting it (DEL, GET) refuses a
+# setting rather than ignore it: the DEL leaves the entry.
+CMD_CGROUP_DEL=11 CMD_CGROUP_GET=12 CG_A_RATE=4
+for cmd in $CMD_CGROUP_DEL $CMD_CGROUP_GET; do
+	out=$(sl-genl $cmd $A_CGROUP:nest $CG_A_ID:u64:$(stat -c %i "$a") $CG_A_RATE:u64:1000 end) &&
+		fail "command $cmd with a rate accepted: $out"
+	echo "$out" | grep -q "only the cgroup's id is expected" ||
+		fail "command $cmd with a rate: $out"
+	same "command $cmd with a rate"
+done
 
 # Too many entries: the limit is the module parameter max_cgroups.
 old=$(cat /sys/module/sluice/parameters/max_cgroups)

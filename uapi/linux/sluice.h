@@ -160,11 +160,14 @@
  *             initial user namespace.
  *
  * SLUICE_CMD_CGROUP_DEL (do)
- *   request:  SLUICE_A_CGROUP with SLUICE_CG_A_ID.
+ *   request:  SLUICE_A_CGROUP with SLUICE_CG_A_ID only (a setting is
+ *             refused, -EINVAL with a message; so is it in a GET).
  *
  * SLUICE_CMD_CGROUP_GET (do, dump)
+ *   request:  SLUICE_A_CGROUP with SLUICE_CG_A_ID (do); nothing (dump).
  *   reply:    SLUICE_A_CGROUP with ID, PATH (NLA_NUL_STRING, the path
- *             relative to the cgroup2 root, as "/web/a"), PARENT_ID (u64, the
+ *             relative to the cgroup2 root of the caller's cgroup namespace,
+ *             as "/web/a"), PARENT_ID (u64, the
  *             nearest configured ancestor, 0 if none), the control
  *             attributes, and SLUICE_CG_A_STATS (NLA_NESTED,
  *             enum sluice_cg_stats_attr). A dump also ends with a message
