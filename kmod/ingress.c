@@ -721,10 +721,13 @@ static unsigned int sluice_ingress_hook6(void *priv, struct sk_buff *skb,
 }
 
 /*
- * After the filter tables (a packet the firewall drops is not the cgroup's)
- * and before SNAT at LOCAL_IN.
+ * After the filter chains (a packet the firewall drops is not the cgroup's)
+ * and the security table, and before IPVS and SNAT at LOCAL_IN (98..100).
+ * Not at a firewall's own priority: firewalld's chains are at filter + 10,
+ * and of two hooks at one priority the one registered last runs first, so
+ * loading the module after the firewall started would put sluice before it.
  */
-#define SLUICE_INGRESS_PRI	(NF_IP_PRI_FILTER + 10)
+#define SLUICE_INGRESS_PRI	(NF_IP_PRI_SECURITY + 1)
 
 static const struct nf_hook_ops sluice_ingress_ops[] = {
 	{

@@ -1,0 +1,54 @@
+#!/bin/sh
+# A packet the firewall drops is nobody's. The firewall here is a filter
+# chain at firewalld's priority (filter + 10) that drops UDP to one port,
+# in place before sluice registers its hook in that namespace (the usual
+# order when firewalld starts at boot and the module is loaded later:
+# a hook registered last at an equal priority runs first). Datagrams to
+# the dropped port are not charged to the listener's cgroup; the same
+# datagrams to an open port are. IPv4 and IPv6.
+#
+#   world ---- ct1 (cgroup fw/a, a listener on 6001 and one on 6002;
+#                   table inet fw: udp dport 6001 drop)
+# timeout: 120
+. /selftests/lib.sh
+world_setup
+container_new 1 fw/a
+if module_loaded; then
+	rmmod sluice || fail "cannot unload sluice"
+fi
+in_ns "$NS_CT1" nft -f - <<'NFT' || fail "cannot add the firewall's table"
+table inet fw {
+	chain input {
+		type filter hook input priority filter + 10;
+		udp dport 6001 counter drop
+	}
+}
+NFT
+modprobe sluice || fail "cannot load sluice"
+sluice cgroup set "$CG_CT1" || fail "cgroup set fw/a"
+bulk_recv 1 6001 closed -u
+bulk_recv 1 6002 open -u
+
+# send DST PORT: 1 s of 1,000-byte datagrams at 8 Mbit/s from the world.
+send() {
+	in_ns "$NS_W" sl-bulk send -u --to "$1:$2" --rate 8mbit --size 1000 --duration 1 \
+		>"$SL_TMP/s.out" 2>&1 || fail "sender to $1:$2: $(cat "$SL_TMP/s.out")"
+}
+fw_dropped() {
+	in_ns "$NS_CT1" nft list chain inet fw input |
+		sed -n 's/.*counter packets \([0-9]*\) .*/\1/p'
+}
+
+for dst in 10.200.1.2 "[fd00:200:1::2]"; do
+	d0=$(fw_dropped) b0=$(cg_stat "$CG_CT1" bytes)
+	send "$dst" 6001
+	d1=$(fw_dropped) b1=$(cg_stat "$CG_CT1" bytes)
+	log "$dst:6001: the firewall dropped $((d1 - d0)) datagrams; fw/a charged $((b1 - b0)) bytes"
+	[ $((d1 - d0)) -ge 500 ] || fail "the firewall dropped only $((d1 - d0)) datagrams to $dst:6001"
+	expect_eq "bytes charged to fw/a for the datagrams the firewall dropped ($dst)" $((b1 - b0)) 0
+	send "$dst" 6002
+	b2=$(cg_stat "$CG_CT1" bytes)
+	log "$dst:6002: fw/a charged $((b2 - b1)) bytes"
+	[ $((b2 - b1)) -ge 500000 ] ||
+		fail "the datagrams to the open port $dst:6002 charged only $((b2 - b1)) bytes"
+done
