@@ -807,6 +807,19 @@ static u32 sluice_cg_def_drop(u32 mark)
 	return min_t(u64, (u64)mark * SLUICE_CG_DROP_MULT, U32_MAX);
 }
 
+/*
+ * The mark threshold at @rate of an entry configured with @mark and @drop
+ * (0: derived): a derived one follows the rate, but not above a drop
+ * threshold given explicitly, which is kept as given.
+ */
+static u32 sluice_cg_mark_at(u32 mark, u32 drop, u64 rate)
+{
+	if (mark)
+		return mark;
+	mark = sluice_cg_def_mark(rate);
+	return drop && drop < mark ? drop : mark;
+}
+
 /* Bytes at @rate, as nanoseconds. */
 static u64 sluice_bytes_ns(u64 bytes, u64 rate)
 {
@@ -865,9 +878,9 @@ static void sluice_cg_set_rate(struct sluice_cg *e, u64 rate)
 		return;
 	e->stale = false;
 	burst = e->burst ?: sluice_cg_def_burst(rate);
-	mark = e->mark_thresh ?: sluice_cg_def_mark(rate);
+	mark = sluice_cg_mark_at(e->mark_thresh, e->drop_thresh, rate);
 	drop = e->drop_thresh ?: sluice_cg_def_drop(mark);
-	if (drop < mark)
+	if (drop < mark)	/* refused when set: not reached */
 		drop = mark;
 	e->eff_burst = burst;
 	e->eff_mark = mark;
@@ -1225,7 +1238,7 @@ int sluice_nl_cgroup_set(struct sk_buff *skb, struct genl_info *info)
 		 (e ? e->weight : SLUICE_CG_DEF_WEIGHT);
 	mode = tb[SLUICE_CG_A_MODE] ? nla_get_u8(tb[SLUICE_CG_A_MODE]) :
 	       (e ? e->mode : SLUICE_CG_MODE_ECN);
-	m = mark ?: sluice_cg_def_mark(rate);
+	m = sluice_cg_mark_at(mark, drop, rate);
 	d = drop ?: sluice_cg_def_drop(m);
 	if (d < m) {
 		NL_SET_ERR_MSG_ATTR(extack,

@@ -331,7 +331,8 @@ static const char set_usage[] =
 	"               them past the drop threshold; drop other packets past the\n"
 	"               mark threshold (default)\n"
 	"  mode drop    drop every packet past the mark threshold\n"
-	"  mark SIZE    mark threshold (default: 5 ms of rate, at least 128Kb)\n"
+	"  mark SIZE    mark threshold (default: 5 ms of rate, at least 128Kb,\n"
+	"               at most a drop SIZE given)\n"
 	"  drop SIZE    drop threshold (default: 4 x the mark threshold)\n"
 	"Sizes in tc's units: 64k, 1500b, 1m (k = 1024 bytes), whole bytes.\n";
 

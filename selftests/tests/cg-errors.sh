@@ -140,6 +140,15 @@ echo "$out" | jq -e '.cgroups | length >= 1' >/dev/null || fail "show in a user 
 sluice cgroup set "$b" rate 1.5mbit burst 3000 mark 10k drop 20k mode drop weight 10000 || fail "good set"
 [ "$(sluice cgroup show -j | jq -c --arg p "${b#/sys/fs/cgroup}" '.cgroups[] | select(.path == $p) | [.rate, .burst, .mark_thresh, .drop_thresh, .mode, .weight]')" = '[1500000,3000,10240,20480,"drop",10000]' ] ||
 	fail "b's values: $(sluice cgroup show -j)"
+# A drop threshold given alone, below the mark threshold the rate implies
+# (5 ms of 1 Gbit/s: 625,000 bytes), is kept as given, and the derived mark
+# threshold comes down to it (and goes back up with a larger drop).
+c=$(cg_new c)
+sluice cgroup set "$c" rate 1gbit drop 300k || fail "rate 1gbit drop 300k"
+expect_eq "c's mark and drop thresholds" "$(cg_stat "$c" mark_thresh drop_thresh)" "307200 307200"
+sluice cgroup set "$c" drop 1m || fail "drop 1m"
+expect_eq "c's thresholds after drop 1m" "$(cg_stat "$c" mark_thresh drop_thresh)" "625000 1048576"
+sluice cgroup del "$c" || fail "cgroup del c"
 # A number may start with its point, as tc reads it, or with a 0 before
 # it; a point is followed by a digit (2.mbit is refused above).
 for r in .5mbit 0.5mbit 0.50mbit; do
