@@ -1072,8 +1072,13 @@ static void sluice_cg_event_removed(struct sluice_cg *e)
 	void *hdr;
 
 	lockdep_assert_held(&sluice_cg_lock);
-	/* The module is going away: its family may be gone already. */
-	if (!try_module_get(THIS_MODULE))
+	/*
+	 * The module is going away: its family may be gone already. Checked
+	 * again under RCU when sending (see sl_genl_live); a try_module_get()
+	 * here made rmmod fail with "in use" if it came while an event was
+	 * being sent.
+	 */
+	if (!READ_ONCE(sl_genl_live))
 		return;
 	buf = kmalloc(PATH_MAX, GFP_KERNEL);
 	msg = genlmsg_new(SLUICE_CG_MSG_SIZE, GFP_KERNEL);
@@ -1090,15 +1095,18 @@ static void sluice_cg_event_removed(struct sluice_cg *e)
 	 * the user namespace that owns it (GENL_MCAST_CAP_NET_ADMIN), which a
 	 * container's root has. -ESRCH: nobody listens.
 	 */
-	genlmsg_multicast_netns(&sluice_genl_family, &init_net, msg, 0, 0,
-				GFP_KERNEL);
-	module_put(THIS_MODULE);
+	rcu_read_lock();
+	if (READ_ONCE(sl_genl_live))
+		genlmsg_multicast_netns(&sluice_genl_family, &init_net, msg,
+					0, 0, GFP_ATOMIC);
+	else
+		nlmsg_free(msg);
+	rcu_read_unlock();
 	return;
 fail:
 	pr_warn_ratelimited("cannot send the removal event of cgroup %llu\n", e->id);
 	nlmsg_free(msg);
 	kfree(buf);
-	module_put(THIS_MODULE);
 }
 
 /*

@@ -318,11 +318,11 @@ struct genl_family sluice_genl_family __ro_after_init = {
 };
 
 /*
- * Whether the packet path may send events: the family is registered. It is
- * cleared, and a grace period waited for, before the family goes, so that
- * a hook (under RCU) that saw it set has sent its event by then. (A
- * try_module_get() there made rmmod fail with "in use" whenever a packet
- * held it at that instant.)
+ * Whether events may be sent: the family is registered. It is cleared, and
+ * a grace period waited for, before the family goes, so that a sender that
+ * saw it set under RCU (a hook, the cgroup worker) has sent its event by
+ * then. (A try_module_get() instead made rmmod fail with "in use"
+ * whenever a sender held the module at that instant.)
  */
 bool sl_genl_live;
 
