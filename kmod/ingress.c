@@ -66,6 +66,7 @@
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/percpu.h>
+#include <linux/random.h>
 #include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/u64_stats_sync.h>
@@ -81,6 +82,7 @@
 #include <linux/sluice.h>
 
 #include "compat.h"
+#include "cost.h"
 #include "sched.h"	/* SL_GFP_CONF */
 #include "sluice.h"
 
@@ -486,7 +488,7 @@ static void sluice_cg_charge(struct sluice_cg *e, u64 now, unsigned int len)
 			break;
 		t = old;
 	}
-	atomic64_add(div64_u64((u64)len * NSEC_PER_SEC, rate), &e->vq_time);
+	atomic64_add(sl_cost_ns(len, rate, get_random_u32), &e->vq_time);
 }
 
 static bool sluice_skb_ect(const struct sk_buff *skb, bool v6)

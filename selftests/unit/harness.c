@@ -123,6 +123,7 @@ int main(void)
 		{ chbl_tests, chbl_ntests },
 		{ maglev_tests, maglev_ntests },
 		{ prop_tests, prop_ntests },
+		{ cost_tests, cost_ntests },
 	};
 	unsigned int g, i, d, pass = 0, fail = 0;
 	bool verbose = t_env("SL_VERBOSE", 0);

@@ -26,9 +26,9 @@ struct sl_test {
 #define SL_T(fn) { #fn, fn }
 
 extern const struct sl_test sched_tests[], chbl_tests[], maglev_tests[],
-	prop_tests[];
+	prop_tests[], cost_tests[];
 extern const unsigned int sched_ntests, chbl_ntests, maglev_ntests,
-	prop_ntests;
+	prop_ntests, cost_ntests;
 
 /* Failing checks add diagnostics; the case fails if any was added. */
 void t_fail(const char *file, int line, const char *cond, const char *fmt, ...)

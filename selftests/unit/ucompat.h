@@ -9,7 +9,8 @@
  * ucompat_alloc_fail), atomic_t on C11 atomics with the kernel's ordering
  * (value-returning RMW fully ordered, atomic_inc/dec/read relaxed),
  * ERR_PTR/IS_ERR/PTR_ERR, READ_ONCE, likely/unlikely, min_t/max_t,
- * div64_u64/div_u64_rem and check_*_overflow.
+ * div64_u64/div_u64_rem/div64_u64_rem, mul_u64_u32_shr, NSEC_PER_SEC and
+ * check_*_overflow (cost.h).
  */
 #ifndef _SLUICE_UCOMPAT_H
 #define _SLUICE_UCOMPAT_H
@@ -62,6 +63,20 @@ static inline u64 div_u64_rem(u64 a, u32 b, u32 *rem)
 	*rem = (u32)(a % b);
 	return a / b;
 }
+
+static inline u64 div64_u64_rem(u64 a, u64 b, u64 *rem)
+{
+	*rem = a % b;
+	return a / b;
+}
+
+/* (a * b) >> shift, without overflow in between. */
+static inline u64 mul_u64_u32_shr(u64 a, u32 b, unsigned int shift)
+{
+	return (u64)(((unsigned __int128)a * b) >> shift);
+}
+
+#define NSEC_PER_SEC	1000000000ULL
 
 /*
  * Allocation with fault injection: when ucompat_alloc_fail is n > 0, the
