@@ -8,7 +8,8 @@
  * nf_sk_lookup_slow_v4/v6 (established, then listening/bound sockets). A
  * request socket (SYN_RECV) counts for its listener; a TIME_WAIT socket, or
  * no socket at all, makes the packet "unattributed", counted per network
- * namespace. The socket's cgroup v2 is charged skb->len bytes and gso_segs
+ * namespace, and so does an IPv6 fragment after the first that nothing
+ * reassembled before the hook (it has no ports: sluice_v6_no_l4()). The socket's cgroup v2 is charged skb->len bytes and gso_segs
  * packets, and so is every configured ancestor. While no entry exists a
  * static key keeps the hook down to a patched-out branch.
  *
@@ -576,6 +577,31 @@ static bool sluice_sk_ecn(const struct sock *sk)
 	       (READ_ONCE(tcp_sk(sk)->ecn_flags) & TCP_ECN_OK);
 }
 
+/*
+ * An IPv6 packet that has no transport header to look a socket up by: a
+ * fragment after the first, or a header chain that does not parse. IPv6
+ * reassembles after LOCAL_IN (in ip6_input_finish()), so where nothing
+ * else did first (conntrack's nf_defrag_ipv6, loaded per namespace), each
+ * fragment comes here alone. For one after the first, ipv6_find_hdr()
+ * returns the fragment header's next header but leaves the offset at 0:
+ * nf_sk_lookup_slow_v6() would take the IPv6 header's first bytes for
+ * ports (the destination port is the low 16 bits of the flow label) and
+ * find whatever socket is bound there. IPv4 needs no such check: it is
+ * reassembled before LOCAL_IN (ip_local_deliver()).
+ */
+static bool sluice_v6_no_l4(const struct sk_buff *skb)
+{
+	unsigned short fragoff;
+	unsigned int off = 0;
+
+	/* No extension header (most packets): no fragment header either. */
+	if (!ipv6_ext_hdr(ipv6_hdr(skb)->nexthdr))
+		return false;
+	if (ipv6_find_hdr(skb, &off, -1, &fragoff, NULL) < 0)
+		return true;
+	return fragoff != 0;
+}
+
 static unsigned int sluice_ingress_slow(struct sk_buff *skb,
 					const struct nf_hook_state *state,
 					bool v6)
@@ -586,7 +612,8 @@ static unsigned int sluice_ingress_slow(struct sk_buff *skb,
 	struct cgroup *cgrp;
 	bool put = false;
 
-	if (!sk) {
+	/* Without a transport header the packet is nobody's (unattributed). */
+	if (!sk && !(v6 && sluice_v6_no_l4(skb))) {
 		sk = v6 ? nf_sk_lookup_slow_v6(state->net, skb, state->in) :
 			  nf_sk_lookup_slow_v4(state->net, skb, state->in);
 		put = sk;
