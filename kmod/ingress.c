@@ -9,9 +9,10 @@
  * request socket (SYN_RECV) counts for its listener; a TIME_WAIT socket, or
  * no socket at all, makes the packet "unattributed", counted per network
  * namespace, and so does an IPv6 fragment after the first that nothing
- * reassembled before the hook (it has no ports: sluice_v6_no_l4()). The socket's cgroup v2 is charged skb->len bytes and gso_segs
- * packets, and so is every configured ancestor. While no entry exists a
- * static key keeps the hook down to a patched-out branch.
+ * reassembled before the hook (it has no ports: sluice_v6_no_l4()). The
+ * socket's cgroup v2 is charged skb->len bytes and gso_segs packets, and so
+ * is every configured ancestor. While no entry exists a static key keeps
+ * the hook down to a patched-out branch.
  *
  * Entries are global (cgroup IDs are) and keyed by the struct cgroup they
  * hold a reference on, in an RCU hash table. Each entry points (RCU) to its
