@@ -98,6 +98,10 @@ counted() {
 wait_for 10 counted || fail "datagrams to a closed port not counted as unattributed ($sent sent, $u0 -> $u1)"
 w1=$(sluice cgroup show -j | jq .unattributed.packets)
 log "$sent datagrams to a closed port; unattributed in ct1: $u0 -> $u1, in the initial namespace: $w0 -> $w1"
+# (A counter of every namespace, or of the initial one, would have grown
+# by the $sent datagrams there too.)
+[ "$((w1 - w0))" -lt "$sent" ] ||
+	fail "the datagrams to ct1's closed port were counted in the initial namespace too: $w0 -> $w1"
 [ "$(cg_get web/a packets)" = "$a0" ] || fail "datagrams to a closed port were charged to web/a"
 
 # Deleting an entry: the child's parent becomes the next configured ancestor.
