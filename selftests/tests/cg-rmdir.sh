@@ -1,8 +1,10 @@
 #!/bin/sh
 # Lifecycle: removing a configured cgroup (rmdir) removes its entry within
 # a second, the removal event appears in `sluice monitor` (text and JSON),
-# the children's parent pointers skip it, and counting goes on for the
-# others. The leak check is the runner's (kmemleak on the debug kernel,
+# and counting goes on for the others. (A cgroup can be removed only once
+# it has no child cgroup, so no entry hangs off a removed one; that
+# children's entries hang off the next configured ancestor when an entry
+# is deleted is cg-account's check.) The leak check is the runner's (kmemleak on the debug kernel,
 # and the module must unload at the end).
 # timeout: 90
 . /selftests/lib.sh
@@ -34,7 +36,7 @@ cleanup_add "kill $! 2>/dev/null"
 kid_id=$(stat -c %i "$CG_TOP/web/gone/kid")
 web_id=$(stat -c %i "$CG_TOP/web")
 
-# The middle one goes first: its child now hangs off web.
+# The deepest goes first, then its parent.
 # The monitor stamps each event with CLOCK_MONOTONIC, which /proc/uptime
 # follows: the latency is the kernel's, not this script's polling.
 start=$(cut -d' ' -f1 /proc/uptime)
@@ -53,7 +55,7 @@ jq -e --argjson id "$kid_id" 'select(.event == "cgroup-removed" and .id == $id)'
 rmdir "$CG_TOP/web/gone" || fail "rmdir gone"
 wait_for 2 grep -q "cgroup-removed $REL/web/gone id" "$SL_TMP/mon.txt" || fail "no event for gone"
 has web/gone && fail "gone's entry is still there"
-expect_eq "web/a's parent" "$(parent_of web/a)" "$web_id"
+expect_eq "web/a's parent, after its sibling's removal" "$(parent_of web/a)" "$web_id"
 
 # The others still count.
 packets() { cg_stat "$CG_TOP/web/a" packets; }
