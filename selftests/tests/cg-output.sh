@@ -112,13 +112,21 @@ in_ns "$NS_W" sl-bulk send -u --to 10.200.1.2:5001 --rate 10mbit --duration 1 >/
 # kernel, where they took more than 3 s on a loaded host.
 d=3
 [ -n "$SANITIZED" ] && d=10
+u0=$(cut -d' ' -f1 /proc/uptime)
 sluice -j top -d $d -n 2 >"$SL_TMP/top2.json" 2>&1 &
 TOP=$!
 cleanup_add "kill $TOP 2>/dev/null"
 wait_for $((d + 10)) test -s "$SL_TMP/top2.json" || fail "no first refresh"
 sluice cgroup del "$web" && sluice cgroup set "$web" || fail "web deleted and set again"
+u1=$(cut -d' ' -f1 /proc/uptime)
 wait $TOP || fail "top: $(cat "$SL_TMP/top2.json")"
 expect_eq "refreshes" "$(wc -l <"$SL_TMP/top2.json")" 2
+# The second refresh read the counters no sooner than $d s after the
+# first (t, seconds since top started, which was after u0): the entry
+# was new by then, or nothing was tested.
+t1=$(head -n 1 "$SL_TMP/top2.json" | jq .t)
+awk -v u0="$u0" -v u1="$u1" -v t1="$t1" -v d=$d 'BEGIN { exit !(u1 + 0.01 <= u0 + t1 + d) }' ||
+	fail "web was deleted and set again at $u1 s, after top's second refresh (at $u0 + $t1 + $d s or later): nothing tested"
 expect_eq "bits/s of web after it came back" \
 	"$(tail -n 1 "$SL_TMP/top2.json" | jq --arg p "$REL/web" '.cgroups[] | select(.path == $p) | .bps')" 0
 
