@@ -3,7 +3,8 @@
 # itself (LOCAL_OUT) and a client in its own namespace routed through the
 # host (PRE_ROUTING). Every connection to the VIP reaches a backend and
 # gets its reply; `conntrack -L` shows the translated flows; the live
-# counts return to zero once the connections are over.
+# counts return to zero once the connections are over. Once the services
+# are deleted, the VIPs answer no more.
 #
 #   client ---- host (VIP on vip0, sluice) ---- b1, b2, b3 (sl-server :8080)
 #
@@ -58,10 +59,42 @@ live_all() { [ "$(h sluice show -j | jq '[.services[] | .stats.live, (.backends[
 wait_for 20 live_all || fail "live counts stay at $(h sluice show -j | jq -c '[.services[] | .stats.live]') after a conntrack flush"
 log "all live counts back to zero"
 
-# Deleting services unregisters the hooks: the VIP no longer answers.
+# Deleting the services ends the translation: the VIP no longer answers.
 for proto in tcp udp; do
 	h sluice service del $proto $VIP4:80 || fail "service del $proto"
 	h sluice service del $proto "[$VIP6]:80" || fail "service del $proto v6"
 done
 expect_eq "services left" "$(h sluice show -j | jq '.services | length')" 0
+# Only the translation answered it: the VIPs are no local addresses (the
+# host routes them out of the dummy vip0, where nothing listens), and the
+# backends still answer when asked directly.
+for vipip in $VIP4 $VIP6; do
+	route=$(h ip route get $vipip)
+	echo "$route" | grep -q "^local" && fail "$vipip is a local address of the host: $route"
+	echo "$route" | grep -q " dev vip0 " || fail "the host's route to $vipip is not out of vip0: $route"
+done
+for fam in 4 6; do
+	be=$(be$fam 1)
+	c sl-client -n 1 --timeout 10 "$be" >$SL_TMP/direct 2>&1 ||
+		fail "backend 1 does not answer at $be: $(cat $SL_TMP/direct)"
+	grep -qE ' b1$' $SL_TMP/direct || fail "backend 1 at $be: $(cat $SL_TMP/direct)"
+done
+# Nothing answers at the VIP now, from the host or the client: TCP's
+# connect and UDP's reply time out (UDP from fresh source ports, which no
+# conntrack entry has seen).
+for proto in tcp udp; do
+	if [ $proto = tcp ]; then why=connect-timeout; else why=reply-timeout; fi
+	for fam in 4 6; do
+		if [ $fam = 4 ]; then vip=$VIP4:80; else vip="[$VIP6]:80"; fi
+		flag=; [ $proto = udp ] && flag="-u --sport 3${fam}000"
+		for who in h c; do
+			out=$SL_TMP/gone$proto$fam$who
+			$who sl-client $flag -n 1 --timeout 2 $vip >$out 2>&1 &&
+				fail "$proto/IPv$fam from $who: the deleted service's VIP answered: $(cat $out)"
+			grep -qE " ERROR $why\$" $out ||
+				fail "$proto/IPv$fam from $who: want $why at the deleted service's VIP, got: $(cat $out)"
+		done
+	done
+done
+log "the deleted services' VIPs answer no more (TCP and UDP, IPv4 and IPv6, host and client)"
 exit 0
