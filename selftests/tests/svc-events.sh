@@ -26,8 +26,16 @@ cleanup_add "kill $! 2>/dev/null"
 wait_for 60 test -e "$SL_TMP/ready" || fail "connections not ready: $(cat "$SL_TMP/out")"
 over=$(svc_jq tcp $VIP4 .stats.overflows)
 [ "$over" -gt 0 ] || fail "no overflow with one hot client"
-wait_for 10 grep -q "^backend-full tcp $VIP backend 10.1.[12].2:8080" "$SL_TMP/events" ||
+# The key's first choice is the backend that holds most of the client's
+# connections: it takes them up to its cap (11 of 20), the other one only
+# what overflows.
+first=$(awk '$3 ~ /^b[12]$/ { n[$3]++ } END { for (b in n) if (n[b] > 10) print b }' "$SL_TMP/out")
+[ -n "$first" ] || fail "no backend holds most of the connections: $(awk '{ print $3 }' "$SL_TMP/out" | sort | uniq -c | tr '\n' ' ')"
+first=$(be4 "${first#b}")
+wait_for 10 grep -q "^backend-full tcp $VIP backend " "$SL_TMP/events" ||
 	fail "no backend-full event after $over overflows: $(cat "$SL_TMP/events")"
+grep "^backend-full" "$SL_TMP/events" | grep -qv "^backend-full tcp $VIP backend $first\$" &&
+	fail "a backend-full event names another backend than the first choice $first: $(cat "$SL_TMP/events")"
 log "$over overflows; event: $(grep -m1 backend-full "$SL_TMP/events")"
 n=$(grep -c backend-full "$SL_TMP/events")
 [ "$n" -le 2 ] || fail "$n backend-full events in a burst: not rate limited"
