@@ -30,8 +30,11 @@ expect_eq "the parent of the container's root entry (outside it)" \
 expect_eq "the parent of /a" "$(echo "$out" | jq -r '.cgroups[] | select(.path == "/a") | .parent_id')" \
 	"$(stat -c %i "$CG_TOP/ct")"
 # Another's entry, asked for by its cgroupfs path (the host's cgroupfs is
-# still mounted in the container): refused.
+# still mounted in the container): refused, as no entry (the CLI found the
+# path's cgroup and read the container's dump, which does not have it),
+# not for anything the CLI met before that.
 out=$(inct sluice cgroup show "$B" 2>&1) && fail "the container read another's entry: $out"
+expect_eq "the container asking for another's entry" "$out" "sluice: $B: the cgroup has no entry"
 log "another's entry: $out"
 
 # Removal events: the host's listener gets them, the container's not.
