@@ -98,6 +98,9 @@ usage "monitor: '-t' given twice" sluice monitor -t -t
 CMD_CGROUP_SET=10 A_CGROUP=6 CG_A_ID=1 CG_A_WEIGHT=6
 out=$(sl-genl $CMD_CGROUP_SET $A_CGROUP:nest $CG_A_ID:u64:$(stat -c %i "$a") $CG_A_WEIGHT:u32:0 end) &&
 	fail "weight 0 accepted by the kernel: $out"
+# refused by the policy's range (ERANGE), not for anything else
+echo "$out" | grep -q "^error 34: .*: integer out of range$" ||
+	fail "kernel, weight 0: got '$out', want error 34 and 'integer out of range'"
 log "kernel, weight 0: $out"
 same "raw weight 0"
 # A request that names an entry without setting it (DEL, GET) refuses a
