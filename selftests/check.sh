@@ -47,13 +47,31 @@ result ok "userspace/build"
 if [ -z "$T" ] || [[ ",$T," == *,unit,* ]]; then
 	if [ -f selftests/unit/Makefile ]; then
 		start=$SECONDS
+		mkdir -p "$SLUICE_BUILD"
+		make -s -C selftests/unit run >"$SLUICE_BUILD/unit.log" 2>&1
+		ust=$?
+		uok=0 unok=0 usum=
 		while IFS= read -r line; do
 			case $line in
-			"ok unit "*) result ok "unit/${line#ok unit }" ;;
-			"not ok unit "*) result "not ok" "unit/${line#not ok unit }" ;;
+			"ok unit "*) uok=$((uok + 1)); result ok "unit/${line#ok unit }" ;;
+			"not ok unit "*) unok=$((unok + 1)); result "not ok" "unit/${line#not ok unit }" ;;
+			"# unit: "*" passed, "*" failed") usum=$line; echo "#   $line" ;;
 			*) echo "#   $line" ;;
 			esac
-		done < <(make -s -C selftests/unit run 2>&1)
+		done <"$SLUICE_BUILD/unit.log"
+		# unit/run: the run itself ended as its lines say. A crash, a
+		# build error or an exit between cases prints no summary, or one
+		# that does not add up, or a status that disagrees with it.
+		read -r up uf <<<"$(echo "$usum" | sed -n 's/^# unit: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')"
+		if [ -z "${up:-}" ]; then
+			result "not ok" "unit/run" "no '# unit: P passed, F failed' line (make's exit status $ust)"
+		elif [ "$up" != "$uok" ] || [ "$uf" != "$unok" ]; then
+			result "not ok" "unit/run" "the summary says $up passed, $uf failed; the lines say $uok and $unok"
+		elif { [ "$uf" = 0 ] && [ "$ust" != 0 ]; } || { [ "$uf" != 0 ] && [ "$ust" = 0 ]; }; then
+			result "not ok" "unit/run" "make's exit status $ust with $uf failed"
+		else
+			result ok "unit/run"
+		fi
 		echo "# unit: $((SECONDS - start)) s"
 	fi
 fi
