@@ -16,8 +16,11 @@ cd "$SLUICE_TOP"
 
 T=${T:-}
 EXTRA_TESTS=${EXTRA_TESTS:-}
-# What in a guest's kernel log fails the run.
-REPORTS='WARNING:|BUG:|Oops|KASAN:|UBSAN:|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU|general protection fault|Kernel panic|refcount_t:|corruption'
+# What in a guest's kernel log fails the run: "Call Trace:" is any report
+# that dumps a stack, ": 0000 [#1]" the header of any oops (6.1's has no
+# "Oops:", "invalid opcode: 0000 [#1]" after "kernel BUG at f.c:1!"),
+# lockdep's reports after which it is off, hung tasks, RCU stalls.
+REPORTS='WARNING:|BUG:|kernel BUG at|Oops|: [0-9a-f]{4} \[#[0-9]+\]|KASAN:|UBSAN:|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU|non-static key|turning off the locking correctness validator|general protection fault|Kernel panic|refcount_t:|corruption|blocked for more than|detected (expedited )?stalls|self-detected stall|Call Trace:'
 KERNELS=${KERNELS:-6.1 6.12 debug}
 pass=0 fail=0 skipped=0
 
@@ -270,7 +273,7 @@ boot_vm() {
 
 # collect_vm K I: the results of kernel K's finished VM number I: its
 # tests' (as K/NAME), and its own checks (as K/unload, K/kernel-log,
-# K/kmemleak, K/vm; K.2/... for the second VM).
+# K/kmemleak, K/lockdep, K/vm; K.2/... for the second VM).
 collect_vm() {
 	local k=$1 sfx tag con res
 	sfx=$(vm_sfx "$1" "$2")
@@ -320,16 +323,27 @@ collect_vm() {
 	elif grep -q '^E$' "$res.txt"; then
 		result ok "$tag/kernel-log"
 	fi
-	if grep -q '^L ' "$res.txt"; then
-		if grep -q '^L unreferenced object' "$res.txt"; then
+	# kmemleak and lockdep must say they ran (C lines: selftests/init),
+	# on the debug kernel always.
+	local c
+	for c in kmemleak lockdep; do
+		line=$(grep -m1 "^C $c " "$res.txt")
+		if [ "$c" = kmemleak ] && grep -q '^L unreferenced object' "$res.txt"; then
 			result "not ok" "$tag/kmemleak" "kmemleak reports leaks:"
 			sed -n 's/^L //p' "$res.txt" | head -80 | sed 's/^/#   /'
-		else
-			result ok "$tag/kmemleak"
+		elif [ -n "$line" ]; then
+			read -r _ _ status line <<<"$line"
+			if [ "$status" = 0 ]; then
+				result ok "$tag/$c"
+			elif [ $c = kmemleak ]; then
+				result "not ok" "$tag/$c" "kmemleak did not scan: $line"
+			else
+				result "not ok" "$tag/$c" "lockdep is off: $line"
+			fi
+		elif [ "$k" = debug ] && grep -q '^E$' "$res.txt"; then
+			result "not ok" "$tag/$c" "the guest did not run it (no /sys/kernel/debug/kmemleak, no /proc/lockdep_stats?)"
 		fi
-	elif [ "$k" = debug ] && grep -q '^E$' "$res.txt"; then
-		result ok "$tag/kmemleak"
-	fi
+	done
 }
 
 # finish_kernel K: a test of K's queue that no VM reported on fails (its
