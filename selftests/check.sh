@@ -289,7 +289,9 @@ collect_vm() {
 			case $status in
 			0) result ok "$k/$name" ;;
 			4) result skip "$k/$name" "$(grep "^T $name SKIP" "$res.txt" | head -1 | cut -d" " -f3- | sed "s/^SKIP: //")" ;;
-			137|124) result "not ok" "$k/$name" "timed out after $secs s"
+			124) result "not ok" "$k/$name" "timed out: TERM at its limit, ended (its cleanup ran) after $secs s"
+			   grep "^T $name " "$res.txt" | cut -d' ' -f3- | tail -40 | sed 's/^/#   /' ;;
+			137) result "not ok" "$k/$name" "timed out: still running after TERM, killed after $secs s"
 			   grep "^T $name " "$res.txt" | cut -d' ' -f3- | tail -40 | sed 's/^/#   /' ;;
 			*) result "not ok" "$k/$name" "exit status $status"
 			   grep "^T $name " "$res.txt" | cut -d' ' -f3- | tail -60 | sed 's/^/#   /' ;;
