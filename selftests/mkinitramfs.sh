@@ -92,9 +92,19 @@ mods="veth dummy nf_conntrack nf_nat nf_conntrack_netlink nf_socket_ipv4
 base=${moddir%/lib/modules/*}
 [ "$base" = "$moddir" ] && base=/
 mkdir -p "$root/lib/modules/$kver/extra"
+# Every one must be there, as a module or built in (modprobe says
+# "builtin NAME" for those modules.builtin lists): one missing would make
+# the tests that need it skip, not fail.
+deps=
 for m in $mods; do
-	modprobe -S "$kver" -d "$base" --show-depends "$m" 2>/dev/null || true
-done | awk '$1 == "insmod" { print $2 }' | sort -u | while read -r f; do
+	if ! d=$(modprobe -S "$kver" -d "$base" --show-depends "$m" 2>&1); then
+		echo "mkinitramfs: kernel $kver has no module $m, nor has it built in: $d" >&2
+		exit 1
+	fi
+	deps="$deps$d
+"
+done
+printf '%s' "$deps" | awk '$1 == "insmod" { print $2 }' | sort -u | while read -r f; do
 	rel=${f#"$base"}
 	rel=/${rel#/}
 	install -D -m 0644 "$f" "$root$rel"
