@@ -42,6 +42,14 @@ tp=$(($(cg_stat "$CG_TUN" packets) - tp0)) rp=$(($(cg_stat "$CG_CT1" packets) - 
 u=$(($(in_ct 1 sluice cgroup show -j | jq .unattributed.packets) - u0))
 log "sent: $(tail -1 "$SL_TMP/su.out"); received: $(tail -1 "$SL_TMP/u.out")"
 log "charged: rx $rp packets, tun $tp; unattributed in ct1's namespace $u"
-[ "$rp" -ge 1000 ] || fail "the receiver's cgroup was charged only $rp packets"
+# Every datagram that got through is charged to the receiver, and no more
+# than were sent: against the datagrams counted at both ends, not a fixed
+# number (the KASAN kernel's sender gets 200-400 of 2,000 out in 2 s).
+sent=$(sed -n 's/^total .*datagrams=\([0-9]*\).*/\1/p' "$SL_TMP/su.out")
+got=$(($(sed -n 's/^summary bytes=\([0-9]*\).*/\1/p' "$SL_TMP/u.out") / 1000))
+[ "${sent:-0}" -ge 100 ] && [ "$got" -ge 100 ] ||
+	fail "too few datagrams to tell: ${sent:-no} sent, $got received"
+[ "$rp" -ge "$got" ] || fail "the receiver's cgroup was charged $rp packets for $got datagrams received"
+[ "$rp" -le "$sent" ] || fail "the receiver's cgroup was charged $rp packets for $sent datagrams sent"
 expect_eq "packets charged to the tunnel socket's cgroup" "$tp" 0
 [ "$u" -ge "$rp" ] || fail "only $u outer packets counted as unattributed for $rp inner ones"
