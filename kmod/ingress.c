@@ -910,8 +910,6 @@ static void sluice_cg_set_rate(struct sluice_cg *e, u64 rate)
 	burst = e->burst ?: sluice_cg_def_burst(rate);
 	mark = sluice_cg_mark_at(e->mark_thresh, e->drop_thresh, rate);
 	drop = e->drop_thresh ?: sluice_cg_def_drop(mark);
-	if (drop < mark)	/* refused when set: not reached */
-		drop = mark;
 	e->eff_burst = burst;
 	e->eff_mark = mark;
 	e->eff_drop = drop;
@@ -1147,7 +1145,7 @@ static int sluice_cg_parse(struct genl_info *info, struct nlattr **tb,
 			   bool key_only)
 {
 	struct nlattr *nest = info->attrs[SLUICE_A_CGROUP];
-	int err, i;
+	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, SLUICE_A_CGROUP))
 		return -EINVAL;
@@ -1155,12 +1153,13 @@ static int sluice_cg_parse(struct genl_info *info, struct nlattr **tb,
 			       info->extack);
 	if (err)
 		return err;
-	for (i = SLUICE_CG_A_RATE; key_only && i <= SLUICE_CG_A_DROP_THRESH; i++) {
-		if (tb[i]) {
-			NL_SET_ERR_MSG_ATTR(info->extack, tb[i],
-					    "only the cgroup's id is expected: its settings are set by CGROUP_SET");
-			return -EINVAL;
-		}
+	if (key_only) {
+		err = sluice_nl_refuse_settings(tb, SLUICE_CG_A_RATE,
+						SLUICE_CG_A_DROP_THRESH,
+						"only the cgroup's id is expected: its settings are set by CGROUP_SET",
+						info->extack);
+		if (err)
+			return err;
 	}
 	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, SLUICE_CG_A_ID))
 		return -EINVAL;

@@ -326,6 +326,29 @@ struct genl_family sluice_genl_family __ro_after_init = {
  */
 bool sl_genl_live;
 
+/*
+ * A request that names an object without setting it (a delete, a get)
+ * refuses the object's settings, attributes @first..@last of its parsed
+ * nest @tb, rather than ignore them: -EINVAL with @msg (a string literal:
+ * the extended ACK keeps the pointer) on the first one.
+ */
+int sluice_nl_refuse_settings(struct nlattr **tb, int first, int last,
+			      const char *msg, struct netlink_ext_ack *extack)
+{
+	int i;
+
+	for (i = first; i <= last; i++) {
+		if (tb[i]) {
+			/* NL_SET_ERR_MSG_ATTR() takes only a literal. */
+			if (extack)
+				extack->_msg = msg;
+			NL_SET_BAD_ATTR(extack, tb[i]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int __init sluice_genl_init(void)
 {
 	int err = genl_register_family(&sluice_genl_family);

@@ -596,7 +596,7 @@ static int sl_parse_svc_key_attrs(struct nlattr **attrs, struct nlattr **tb,
 				  struct netlink_ext_ack *extack)
 {
 	struct nlattr *nest = attrs[SLUICE_A_SERVICE];
-	int err, i;
+	int err;
 
 	if (NL_REQ_ATTR_CHECK(extack, NULL, attrs, SLUICE_A_SERVICE))
 		return -EINVAL;
@@ -604,12 +604,13 @@ static int sl_parse_svc_key_attrs(struct nlattr **attrs, struct nlattr **tb,
 			       extack);
 	if (err)
 		return err;
-	for (i = SLUICE_SVC_A_SCHED; key_only && i <= SLUICE_SVC_A_ON_DELETE; i++) {
-		if (tb[i]) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[i],
-					    "only the service's key is expected: its options are set by service requests");
-			return -EINVAL;
-		}
+	if (key_only) {
+		err = sluice_nl_refuse_settings(tb, SLUICE_SVC_A_SCHED,
+						SLUICE_SVC_A_ON_DELETE,
+						"only the service's key is expected: its options are set by service requests",
+						extack);
+		if (err)
+			return err;
 	}
 	if (NL_REQ_ATTR_CHECK(extack, nest, tb, SLUICE_SVC_A_PROTO) ||
 	    NL_REQ_ATTR_CHECK(extack, nest, tb, SLUICE_SVC_A_FAMILY) ||

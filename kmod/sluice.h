@@ -42,6 +42,8 @@ extern bool sl_genl_live;
 int sluice_genl_init(void);
 void sluice_genl_exit(void);
 int sluice_nl_dump_takes(struct netlink_callback *cb);
+int sluice_nl_refuse_settings(struct nlattr **tb, int first, int last,
+			      const char *msg, struct netlink_ext_ack *extack);
 void *sluice_genl_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
 			   u8 cmd);
 void *sluice_genl_put(struct sk_buff *skb, const struct genl_info *info,
